@@ -1,0 +1,2 @@
+/* placeholder entry point replaced by the CLI */
+int main(void) { return 0; }
