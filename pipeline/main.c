@@ -1,2 +1,7 @@
-/* placeholder entry point replaced by the CLI */
-int main(void) { return 0; }
+/* main.c — the wirefold program; everything lives in the library. */
+#include "wirefold/cli.h"
+
+int main(int argc, char **argv)
+{
+	return wf_cli_main(argc, argv);
+}

@@ -66,7 +66,10 @@ struct wf_article {
 	float similarity;      /* to canonical; 1 for new items */
 
 	/* set by cluster (ordered) */
-	uint64_t story; /* story id; printed as "s-%016llx" */
+	uint64_t story;             /* story id; printed as "s-%016llx" */
+	bool opened_story;          /* this article founded its story */
+	const char *story_headline; /* the story's headline as of this article,
+	                             * or NULL to leave it as it was */
 };
 
 #endif

@@ -11,4 +11,8 @@ struct wf_cluster_params {
 	int64_t idle_ms; /* --story-idle: a story closes after this long quiet */
 };
 
+/* wf_story_id: the id of a story founded by the article with this id.
+ * Pure; thread-safe. */
+uint64_t wf_story_id(const char *founding_id);
+
 #endif

@@ -15,4 +15,11 @@ struct wf_fingerprint {
 	uint64_t text_hash[2]; /* XXH3-128 of wf_article.norm */
 };
 
+struct wf_article;
+
+/* wf_fingerprint_article: fill a->fp from a->norm (set by normalize).
+ * Thread-safe; a is modified, p borrowed. */
+void wf_fingerprint_article(const struct wf_fingerprint_params *p,
+                            struct wf_article *a);
+
 #endif

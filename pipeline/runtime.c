@@ -1,0 +1,474 @@
+/* runtime.c — the loop: read, batch, parallel stages, ordered stages, emit. */
+#include "wirefold/runtime.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <uv.h>
+
+#include "wirefold/bundle.h"
+#include "wirefold/error.h"
+#include "wirefold/lines.h"
+#include "wirefold/stage.h"
+
+enum { READ_CHUNK = 256 * 1024, BATCH_BYTES = 4 * 1024 * 1024 };
+
+static const struct wf_stage_ops *const stages[] = {
+	&wf_parse_stage,  &wf_normalize_stage, &wf_fingerprint_stage,
+	&wf_dedup_stage,  &wf_cluster_stage,   &wf_bundle_stage,
+};
+enum { NSTAGES = sizeof stages / sizeof stages[0], BUNDLE_STAGE = NSTAGES - 1 };
+
+struct rt {
+	const struct wf_config *cfg;
+	struct wf_summary *sum;
+	uv_loop_t loop;
+	union {
+		uv_handle_t handle;
+		uv_stream_t stream;
+		uv_pipe_t pipe;
+		uv_tty_t tty;
+		uv_tcp_t tcp;
+	} in;
+	uv_idle_t file_reader; /* regular files: read while idle */
+	bool in_is_stream;
+	bool reading;
+	bool eof;
+	bool finished;
+	int error;
+	char *chunk;
+	struct wf_lines lines;
+	struct wf_batch *filling;
+	uint64_t next_seq;        /* seq of the next batch to create */
+	uint64_t next_out;        /* seq of the next batch for the ordered stages */
+	struct wf_batch **done;   /* finished batches by seq % ring */
+	unsigned ring;
+	unsigned in_flight;       /* queued or done, not yet drained */
+	void *state[NSTAGES];
+	FILE *rejects;
+	uint64_t stage_ns[NSTAGES];
+};
+
+struct work {
+	uv_work_t req;
+	struct rt *rt;
+	struct wf_batch *b;
+	int rc;
+};
+
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void fail(struct rt *rt, int code)
+{
+	if (!rt->error)
+		rt->error = code;
+}
+
+static void stop_reading(struct rt *rt);
+static void start_reading(struct rt *rt);
+static void maybe_finish(struct rt *rt);
+
+/* ---- parallel stages (worker threads) --------------------------------- */
+
+static void work_cb(uv_work_t *req)
+{
+	struct work *w = req->data;
+	for (unsigned s = 0; s < NSTAGES && w->rc == 0; s++) {
+		if (!stages[s]->parallel)
+			continue;
+		uint64_t t0 = cpu_ns();
+		if (stages[s]->process(w->rt->state[s], w->b) != WF_FLOW_OK)
+			w->rc = WF_ENOMEM;
+		w->b->stage_ns[s] += cpu_ns() - t0;
+	}
+}
+
+/* ---- ordered stages and output (loop thread) --------------------------- */
+
+static int emit_assignment(const struct wf_article *a)
+{
+	json_t *o;
+	if (a->rejected) {
+		o = json_pack("{s:I,s:n,s:s}", "line", (json_int_t)a->line_no, "id",
+		              "rejected", a->reason);
+	} else {
+		char story[24];
+		snprintf(story, sizeof story, "s-%016" PRIx64, a->story);
+		const char *kind = a->kind == WF_KIND_DUP      ? "dup"
+		                   : a->kind == WF_KIND_UPDATE ? "update"
+		                                               : "new";
+		o = json_pack("{s:s,s:s,s:s,s:s}", "id", a->id, "story", story,
+		              "canonical", a->canonical, "kind", kind);
+	}
+	if (!o)
+		return WF_ENOMEM;
+	int rc = json_dumpf(o, stdout, JSON_COMPACT);
+	json_decref(o);
+	if (rc < 0 || putchar('\n') == EOF)
+		return errno == EPIPE ? WF_EPIPE : WF_EIO;
+	return 0;
+}
+
+static int account(struct rt *rt, const struct wf_article *a)
+{
+	struct wf_summary *sum = rt->sum;
+	sum->lines++;
+	sum->bytes += a->line_len;
+	if (a->rejected) {
+		sum->rejected++;
+		fprintf(stderr, "wirefold: line %" PRIu64 ": %s\n", a->line_no, a->reason);
+		if (rt->rejects && a->line &&
+		    (fwrite(a->line, 1, a->line_len, rt->rejects) != a->line_len ||
+		     fputc('\n', rt->rejects) == EOF)) {
+			fprintf(stderr, "wirefold: cannot write to %s: %s\n",
+			        rt->cfg->rejects, strerror(errno));
+			return WF_EIO;
+		}
+	} else {
+		sum->accepted++;
+		sum->dups += a->kind == WF_KIND_DUP;
+		sum->updates += a->kind == WF_KIND_UPDATE;
+		sum->stories += a->opened_story;
+	}
+	int rc = 0;
+	if (rt->cfg->emit == WF_EMIT_ASSIGNMENTS) {
+		rc = emit_assignment(a);
+	} else if (rt->cfg->emit == WF_EMIT_UNIQUE && !a->rejected &&
+	           a->kind != WF_KIND_DUP) {
+		if (fwrite(a->line, 1, a->line_len, stdout) != a->line_len ||
+		    putchar('\n') == EOF)
+			rc = errno == EPIPE ? WF_EPIPE : WF_EIO;
+	}
+	if (rc == WF_EPIPE)
+		fprintf(stderr, "wirefold: stdout closed by its reader; stopping\n");
+	else if (rc < 0)
+		fprintf(stderr, "wirefold: cannot write to stdout: %s\n", strerror(errno));
+	return rc;
+}
+
+static void run_ordered(struct rt *rt, struct wf_batch *b)
+{
+	for (unsigned s = 0; s < NSTAGES && !rt->error; s++) {
+		if (stages[s]->parallel)
+			continue;
+		uint64_t t0 = cpu_ns();
+		if (stages[s]->process(rt->state[s], b) != WF_FLOW_OK)
+			fail(rt, WF_EIO);
+		b->stage_ns[s] += cpu_ns() - t0;
+	}
+	if (rt->error)
+		return;
+	for (size_t i = 0; i < b->n; i++) {
+		int rc = account(rt, &b->items[i]);
+		if (rc < 0) {
+			fail(rt, rc);
+			return;
+		}
+	}
+	for (unsigned s = 0; s < NSTAGES; s++)
+		rt->stage_ns[s] += b->stage_ns[s];
+}
+
+static void after_work_cb(uv_work_t *req, int status)
+{
+	struct work *w = req->data;
+	struct rt *rt = w->rt;
+	if (status < 0 || w->rc < 0) {
+		fprintf(stderr, "wirefold: %s in a worker\n",
+		        status < 0 ? uv_strerror(status) : wf_strerror(w->rc));
+		fail(rt, w->rc < 0 ? w->rc : WF_EIO);
+	}
+	rt->done[w->b->seq % rt->ring] = w->b;
+	free(w);
+	/* Drain every batch that is next in input order. */
+	struct wf_batch *b;
+	while ((b = rt->done[rt->next_out % rt->ring]) && b->seq == rt->next_out) {
+		rt->done[rt->next_out % rt->ring] = NULL;
+		if (!rt->error)
+			run_ordered(rt, b);
+		wf_batch_free(b);
+		rt->next_out++;
+		rt->in_flight--;
+	}
+	if (rt->error)
+		stop_reading(rt);
+	else if (!rt->eof && rt->in_flight < rt->cfg->max_batches)
+		start_reading(rt);
+	maybe_finish(rt);
+}
+
+static void submit(struct rt *rt)
+{
+	struct wf_batch *b = rt->filling;
+	rt->filling = NULL;
+	struct work *w = calloc(1, sizeof *w);
+	if (!w) {
+		fprintf(stderr, "wirefold: out of memory\n");
+		fail(rt, WF_ENOMEM);
+		wf_batch_free(b);
+		return;
+	}
+	w->rt = rt;
+	w->b = b;
+	w->req.data = w;
+	rt->in_flight++;
+	int rc = uv_queue_work(&rt->loop, &w->req, work_cb, after_work_cb);
+	if (rc < 0) {
+		fprintf(stderr, "wirefold: cannot queue work: %s\n", uv_strerror(rc));
+		fail(rt, WF_EIO);
+		rt->in_flight--;
+		wf_batch_free(b);
+		free(w);
+	}
+}
+
+/* ---- reading ---------------------------------------------------------- */
+
+static int on_line(void *ctx, uint64_t line_no, const char *line, size_t len,
+                   bool too_long)
+{
+	struct rt *rt = ctx;
+	if (!rt->filling) {
+		rt->filling = wf_batch_new(rt->cfg->batch_lines);
+		if (!rt->filling)
+			return WF_ENOMEM;
+		rt->filling->seq = rt->next_seq++;
+	}
+	struct wf_batch *b = rt->filling;
+	struct wf_article *a = wf_batch_add_line(b, line_no, too_long ? NULL : line, len);
+	if (!a)
+		return WF_ENOMEM;
+	if (too_long) {
+		char reason[160];
+		snprintf(reason, sizeof reason,
+		         "line too long (%zu bytes; the limit is %zu, see --line-max)",
+		         len, rt->cfg->line_max);
+		wf_batch_reject(b, a, WF_ETOOLONG, reason);
+		a->line_len = len; /* counted as read, not kept */
+	} else if (len == 0) {
+		wf_batch_reject(b, a, WF_EJSON, "empty line");
+	}
+	if (b->n == b->cap || b->bytes >= BATCH_BYTES)
+		submit(rt);
+	return 0;
+}
+
+static void got_bytes(struct rt *rt, const char *data, size_t n)
+{
+	int rc = wf_lines_feed(&rt->lines, data, n, on_line, rt);
+	if (rc < 0) {
+		fprintf(stderr, "wirefold: %s while reading\n", wf_strerror(rc));
+		fail(rt, rc);
+		stop_reading(rt);
+		return;
+	}
+	if (rt->in_flight >= rt->cfg->max_batches)
+		stop_reading(rt); /* backpressure: resumed by after_work_cb */
+}
+
+static void got_eof(struct rt *rt)
+{
+	rt->eof = true;
+	stop_reading(rt);
+	if (wf_lines_finish(&rt->lines, on_line, rt) < 0)
+		fail(rt, WF_ENOMEM);
+	if (rt->filling && !rt->error)
+		submit(rt);
+	maybe_finish(rt);
+}
+
+static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	(void)suggested;
+	struct rt *rt = h->data;
+	*buf = uv_buf_init(rt->chunk, READ_CHUNK);
+}
+
+static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+	struct rt *rt = s->data;
+	if (nread > 0) {
+		got_bytes(rt, buf->base, (size_t)nread);
+	} else if (nread == UV_EOF) {
+		got_eof(rt);
+	} else if (nread < 0) {
+		fprintf(stderr, "wirefold: cannot read stdin: %s\n", uv_strerror((int)nread));
+		fail(rt, WF_EIO);
+		got_eof(rt);
+	}
+}
+
+static void idle_cb(uv_idle_t *h)
+{
+	struct rt *rt = h->data;
+	uv_fs_t req;
+	uv_buf_t buf = uv_buf_init(rt->chunk, READ_CHUNK);
+	int n = uv_fs_read(&rt->loop, &req, 0, &buf, 1, -1, NULL);
+	uv_fs_req_cleanup(&req);
+	if (n > 0) {
+		got_bytes(rt, rt->chunk, (size_t)n);
+	} else if (n == 0) {
+		got_eof(rt);
+	} else if (n != UV_EINTR && n != UV_EAGAIN) {
+		fprintf(stderr, "wirefold: cannot read stdin: %s\n", uv_strerror(n));
+		fail(rt, WF_EIO);
+		got_eof(rt);
+	}
+}
+
+static void start_reading(struct rt *rt)
+{
+	if (rt->reading || rt->eof || rt->error)
+		return;
+	int rc = rt->in_is_stream ? uv_read_start(&rt->in.stream, alloc_cb, read_cb)
+	                          : uv_idle_start(&rt->file_reader, idle_cb);
+	if (rc < 0) {
+		fprintf(stderr, "wirefold: cannot read stdin: %s\n", uv_strerror(rc));
+		fail(rt, WF_EIO);
+		return;
+	}
+	rt->reading = true;
+}
+
+static void stop_reading(struct rt *rt)
+{
+	if (!rt->reading)
+		return;
+	if (rt->in_is_stream)
+		uv_read_stop(&rt->in.stream);
+	else
+		uv_idle_stop(&rt->file_reader);
+	rt->reading = false;
+}
+
+static int open_stdin(struct rt *rt)
+{
+	int rc;
+	uv_handle_type t = uv_guess_handle(0);
+	rt->in_is_stream = true;
+	switch (t) {
+	case UV_NAMED_PIPE:
+		rc = uv_pipe_init(&rt->loop, &rt->in.pipe, 0);
+		if (rc == 0)
+			rc = uv_pipe_open(&rt->in.pipe, 0);
+		break;
+	case UV_TTY:
+		rc = uv_tty_init(&rt->loop, &rt->in.tty, 0, 1);
+		break;
+	case UV_TCP:
+		rc = uv_tcp_init(&rt->loop, &rt->in.tcp);
+		if (rc == 0)
+			rc = uv_tcp_open(&rt->in.tcp, 0);
+		break;
+	case UV_FILE:
+	default:
+		/* regular files (and character devices such as /dev/null)
+		 * cannot be polled; read them while the loop is idle */
+		rt->in_is_stream = false;
+		rc = 0;
+		break;
+	}
+	if (rt->in_is_stream && rc < 0) {
+		fprintf(stderr, "wirefold: cannot open stdin: %s\n", uv_strerror(rc));
+		return WF_EIO;
+	}
+	if (rt->in_is_stream)
+		rt->in.handle.data = rt;
+	uv_idle_init(&rt->loop, &rt->file_reader);
+	rt->file_reader.data = rt;
+	return 0;
+}
+
+/* ---- end of the run --------------------------------------------------- */
+
+static void maybe_finish(struct rt *rt)
+{
+	if (rt->finished || rt->in_flight || !(rt->eof || rt->error))
+		return;
+	rt->finished = true;
+	stop_reading(rt);
+	for (unsigned s = 0; s < NSTAGES && !rt->error; s++) {
+		if (!stages[s]->flush)
+			continue;
+		uint64_t t0 = cpu_ns();
+		if (stages[s]->flush(rt->state[s]) != WF_FLOW_OK)
+			fail(rt, WF_EIO);
+		rt->stage_ns[s] += cpu_ns() - t0;
+	}
+	if (rt->in_is_stream)
+		uv_close(&rt->in.handle, NULL);
+	uv_close((uv_handle_t *)&rt->file_reader, NULL);
+}
+
+int wf_run(const struct wf_config *cfg, struct wf_summary *sum)
+{
+	struct rt rt = {.cfg = cfg, .sum = sum};
+	memset(sum, 0, sizeof *sum);
+	uint64_t t0 = uv_hrtime();
+	int rc = uv_loop_init(&rt.loop);
+	if (rc < 0) {
+		fprintf(stderr, "wirefold: cannot start the event loop: %s\n", uv_strerror(rc));
+		return WF_EIO;
+	}
+	rt.ring = cfg->max_batches + 1;
+	rt.done = calloc(rt.ring, sizeof *rt.done);
+	rt.chunk = malloc(READ_CHUNK);
+	wf_lines_init(&rt.lines, cfg->line_max);
+	if (!rt.done || !rt.chunk) {
+		rc = WF_ENOMEM;
+		goto err_close_loop;
+	}
+	if (cfg->rejects && !(rt.rejects = fopen(cfg->rejects, "w"))) {
+		fprintf(stderr, "wirefold: cannot open %s: %s\n", cfg->rejects, strerror(errno));
+		rc = WF_EIO;
+		goto err_close_loop;
+	}
+	unsigned inited = 0;
+	for (; inited < NSTAGES; inited++) {
+		rc = stages[inited]->init(&rt.state[inited], cfg);
+		if (rc < 0) {
+			if (rc != WF_EIO)
+				fprintf(stderr, "wirefold: cannot start stage %s: %s\n",
+				        stages[inited]->name, wf_strerror(rc));
+			goto err_free_stages;
+		}
+	}
+	rc = open_stdin(&rt);
+	if (rc < 0)
+		goto err_free_stages;
+	start_reading(&rt);
+	uv_run(&rt.loop, UV_RUN_DEFAULT);
+	rc = rt.error;
+
+	sum->bundles = wf_bundle_stage_written(rt.state[BUNDLE_STAGE]);
+	sum->nstages = NSTAGES;
+	for (unsigned s = 0; s < NSTAGES; s++) {
+		sum->stage_name[s] = stages[s]->name;
+		sum->stage_cpu_s[s] = (double)rt.stage_ns[s] / 1e9;
+	}
+err_free_stages:
+	while (inited--)
+		stages[inited]->free(rt.state[inited]);
+	if (rt.rejects && fclose(rt.rejects) != 0 && rc == 0) {
+		fprintf(stderr, "wirefold: cannot write %s: %s\n", cfg->rejects, strerror(errno));
+		rc = WF_EIO;
+	}
+err_close_loop:
+	if (rt.filling)
+		wf_batch_free(rt.filling);
+	uv_run(&rt.loop, UV_RUN_DEFAULT); /* let close callbacks run */
+	uv_loop_close(&rt.loop);
+	wf_lines_close(&rt.lines);
+	free(rt.chunk);
+	free(rt.done);
+	sum->elapsed_s = (double)(uv_hrtime() - t0) / 1e9;
+	return rc;
+}

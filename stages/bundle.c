@@ -1,0 +1,977 @@
+/* bundle.c — the sink: articles into per-day story bundles (ordered stage).
+ *
+ * Days stay in memory while articles can still arrive for them: until the
+ * stream's event time passes the day's end plus the lateness allowance.  Then
+ * the day is written and dropped.  An article for a day already written
+ * reloads that day's bundle from disk, so the rewrite keeps what was there. */
+#include "wirefold/bundle.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "wf_version.h"
+#include "wirefold/batch.h"
+#include "wirefold/config.h"
+#include "wirefold/day.h"
+#include "wirefold/error.h"
+#include "wirefold/fsutil.h"
+#include "wirefold/lines.h"
+#include "wirefold/map.h"
+#include "wirefold/timeparse.h"
+
+struct dup {
+	char *id, *source, *of; /* of: canonical id when not an item of this day */
+	int64_t time_ms;
+	double sim;
+	enum wf_kind kind;
+};
+
+struct item {
+	char *id;         /* the first version's id */
+	char *version_id; /* id of the version whose text is shown, or NULL */
+	char *update_of;  /* an update whose first version is on another day */
+	char *source, *title, *body;
+	int64_t time_ms;
+	uint64_t seq;
+	struct dup *dups;
+	size_t ndups, capdups;
+};
+
+struct story {
+	uint64_t id;
+	char *headline;
+	struct item **items;
+	size_t nitems, capitems;
+	struct dup *refs; /* duplicates of items on other days */
+	size_t nrefs, caprefs;
+	/* ranking, computed when written */
+	json_t *sources; /* distinct sources, sorted */
+	size_t nsources, size;
+	int64_t first_ms, last_ms;
+};
+
+struct day {
+	int32_t day;
+	bool dirty;
+	struct story **stories;
+	size_t n, cap;
+	struct wf_map by_story; /* story id → struct story */
+	struct wf_map by_item;  /* hash of item id → struct item */
+};
+
+struct bundler {
+	const struct wf_config *cfg;
+	struct day **days; /* open days, unordered; few at a time */
+	size_t ndays, capdays;
+	int32_t *written; /* days written and dropped from memory */
+	size_t nwritten, capwritten;
+	int64_t now_ms;
+	uint64_t seq;
+	size_t files_written;
+};
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static int grow(void **arr, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return 0;
+	size_t c = *cap ? *cap * 2 : 4;
+	while (c < need)
+		c *= 2;
+	void *p = realloc(*arr, c * elem);
+	if (!p)
+		return WF_ENOMEM;
+	*arr = p;
+	*cap = c;
+	return 0;
+}
+
+#define GROW(arr, cap, need) grow((void **)&(arr), &(cap), (need), sizeof *(arr))
+
+static char *dupstr(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static uint64_t id_key(const char *id)
+{
+	return XXH3_64bits(id, strlen(id));
+}
+
+static void dup_close(struct dup *d)
+{
+	free(d->id);
+	free(d->source);
+	free(d->of);
+}
+
+static void item_free(struct item *it)
+{
+	free(it->id);
+	free(it->version_id);
+	free(it->update_of);
+	free(it->source);
+	free(it->title);
+	free(it->body);
+	for (size_t i = 0; i < it->ndups; i++)
+		dup_close(&it->dups[i]);
+	free(it->dups);
+	free(it);
+}
+
+static void story_free(struct story *s)
+{
+	for (size_t i = 0; i < s->nitems; i++)
+		item_free(s->items[i]);
+	free(s->items);
+	for (size_t i = 0; i < s->nrefs; i++)
+		dup_close(&s->refs[i]);
+	free(s->refs);
+	free(s->headline);
+	json_decref(s->sources);
+	free(s);
+}
+
+static void day_free(struct day *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->n; i++)
+		story_free(d->stories[i]);
+	free(d->stories);
+	wf_map_close(&d->by_story);
+	wf_map_close(&d->by_item);
+	free(d);
+}
+
+static struct day *day_new(int32_t day)
+{
+	struct day *d = calloc(1, sizeof *d);
+	if (!d)
+		return NULL;
+	d->day = day;
+	if (wf_map_init(&d->by_story) < 0 || wf_map_init(&d->by_item) < 0) {
+		wf_map_close(&d->by_story);
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+static struct story *day_story(struct day *d, uint64_t id)
+{
+	struct story *s = wf_map_get(&d->by_story, id);
+	if (s)
+		return s;
+	s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	s->id = id;
+	if (GROW(d->stories, d->cap, d->n + 1) < 0 ||
+	    wf_map_put(&d->by_story, id, s) < 0) {
+		free(s);
+		return NULL;
+	}
+	d->stories[d->n++] = s;
+	return s;
+}
+
+static int story_add_item(struct day *d, struct story *s, struct item *it)
+{
+	if (GROW(s->items, s->capitems, s->nitems + 1) < 0 ||
+	    wf_map_put(&d->by_item, id_key(it->id), it) < 0)
+		return WF_ENOMEM;
+	s->items[s->nitems++] = it;
+	return 0;
+}
+
+static int set_headline(struct story *s, const char *h)
+{
+	if (!h || !*h || (s->headline && strcmp(s->headline, h) == 0))
+		return 0;
+	char *c = strdup(h);
+	if (!c)
+		return WF_ENOMEM;
+	free(s->headline);
+	s->headline = c;
+	return 0;
+}
+
+/* ---- adding articles -------------------------------------------------- */
+
+static struct item *item_from(const struct wf_article *a, uint64_t seq)
+{
+	struct item *it = calloc(1, sizeof *it);
+	if (!it)
+		return NULL;
+	it->id = strdup(a->id);
+	it->source = strdup(a->source);
+	it->title = strdup(a->title);
+	it->body = strdup(a->body);
+	it->time_ms = a->time_ms;
+	it->seq = seq;
+	if (!it->id || !it->source || !it->title || !it->body) {
+		item_free(it);
+		return NULL;
+	}
+	return it;
+}
+
+static int dup_from(struct dup *d, const struct wf_article *a, const char *of)
+{
+	memset(d, 0, sizeof *d);
+	d->id = strdup(a->id);
+	d->source = strdup(a->source);
+	d->of = dupstr(of);
+	d->time_ms = a->time_ms;
+	d->sim = a->similarity;
+	d->kind = a->kind;
+	if (!d->id || !d->source || (of && !d->of)) {
+		dup_close(d);
+		return WF_ENOMEM;
+	}
+	return 0;
+}
+
+/* An update replaces the text shown for its item; the item keeps the first
+ * version's id and time, and lists the update among its versions. */
+static int apply_update(struct item *it, const struct wf_article *a)
+{
+	char *t = strdup(a->title), *b = strdup(a->body), *v = strdup(a->id);
+	char *s = strdup(a->source);
+	if (!t || !b || !v || !s) {
+		free(t);
+		free(b);
+		free(v);
+		free(s);
+		return WF_ENOMEM;
+	}
+	free(it->title);
+	free(it->body);
+	free(it->version_id);
+	free(it->source);
+	it->title = t;
+	it->body = b;
+	it->version_id = v;
+	it->source = s;
+	return 0;
+}
+
+static int day_add(struct day *d, const struct wf_article *a, uint64_t seq)
+{
+	struct story *s = day_story(d, a->story);
+	if (!s || set_headline(s, a->story_headline) < 0)
+		return WF_ENOMEM;
+	d->dirty = true;
+	struct item *canon = NULL;
+	if (a->kind != WF_KIND_NEW) {
+		canon = wf_map_get(&d->by_item, id_key(a->canonical));
+		if (canon && strcmp(canon->id, a->canonical) != 0)
+			canon = NULL; /* 64-bit hash collision: keep it as a reference */
+	}
+	if (a->kind == WF_KIND_NEW || (a->kind == WF_KIND_UPDATE && !canon)) {
+		struct item *it = item_from(a, seq);
+		if (!it)
+			return WF_ENOMEM;
+		if (a->kind == WF_KIND_UPDATE && !(it->update_of = strdup(a->canonical))) {
+			item_free(it);
+			return WF_ENOMEM;
+		}
+		if (story_add_item(d, s, it) < 0) {
+			item_free(it);
+			return WF_ENOMEM;
+		}
+		if (!s->headline)
+			return set_headline(s, a->title);
+		return 0;
+	}
+	if (canon) {
+		if (GROW(canon->dups, canon->capdups, canon->ndups + 1) < 0 ||
+		    dup_from(&canon->dups[canon->ndups], a, NULL) < 0)
+			return WF_ENOMEM;
+		canon->ndups++;
+		if (a->kind == WF_KIND_UPDATE)
+			return apply_update(canon, a);
+		return 0;
+	}
+	if (GROW(s->refs, s->caprefs, s->nrefs + 1) < 0 ||
+	    dup_from(&s->refs[s->nrefs], a, a->canonical) < 0)
+		return WF_ENOMEM;
+	s->nrefs++;
+	return 0;
+}
+
+/* ---- writing ---------------------------------------------------------- */
+
+static json_t *time_json(int64_t ms)
+{
+	char buf[40];
+	wf_time_format(ms, buf);
+	return json_string(buf);
+}
+
+static const char *kind_name(enum wf_kind k)
+{
+	return k == WF_KIND_UPDATE ? "update" : k == WF_KIND_DUP ? "dup" : "new";
+}
+
+static json_t *dup_json(const struct dup *d)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "id", json_string(d->id));
+	json_object_set_new(o, "source", json_string(d->source));
+	json_object_set_new(o, "time", time_json(d->time_ms));
+	json_object_set_new(o, "similarity", json_real(d->sim));
+	json_object_set_new(o, "kind", json_string(kind_name(d->kind)));
+	if (d->of)
+		json_object_set_new(o, "of", json_string(d->of));
+	return o;
+}
+
+static json_t *item_json(const struct item *it)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "id", json_string(it->id));
+	json_object_set_new(o, "source", json_string(it->source));
+	json_object_set_new(o, "time", time_json(it->time_ms));
+	json_object_set_new(o, "title", json_string(it->title));
+	json_object_set_new(o, "body", json_string(it->body));
+	if (it->version_id)
+		json_object_set_new(o, "version_id", json_string(it->version_id));
+	if (it->update_of)
+		json_object_set_new(o, "update_of", json_string(it->update_of));
+	json_t *dups = json_array();
+	for (size_t i = 0; i < it->ndups; i++)
+		json_array_append_new(dups, dup_json(&it->dups[i]));
+	json_object_set_new(o, "duplicates", dups);
+	return o;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int cmp_item(const void *pa, const void *pb)
+{
+	const struct item *a = *(struct item *const *)pa, *b = *(struct item *const *)pb;
+	if (a->time_ms != b->time_ms)
+		return a->time_ms < b->time_ms ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* Distinct sources, size and time span of a story; its sources as JSON. */
+static json_t *story_measure(struct story *s)
+{
+	size_t n = s->nrefs;
+	for (size_t i = 0; i < s->nitems; i++)
+		n += 1 + s->items[i]->ndups;
+	const char **src = malloc((n ? n : 1) * sizeof *src);
+	if (!src)
+		return NULL;
+	size_t k = 0;
+	s->first_ms = INT64_MAX;
+	s->last_ms = INT64_MIN;
+#define SEEN(src_, t_)                         \
+	do {                                   \
+		src[k++] = (src_);             \
+		if ((t_) < s->first_ms)        \
+			s->first_ms = (t_);    \
+		if ((t_) > s->last_ms)         \
+			s->last_ms = (t_);     \
+	} while (0)
+	for (size_t i = 0; i < s->nitems; i++) {
+		const struct item *it = s->items[i];
+		SEEN(it->source, it->time_ms);
+		for (size_t j = 0; j < it->ndups; j++)
+			SEEN(it->dups[j].source, it->dups[j].time_ms);
+	}
+	for (size_t i = 0; i < s->nrefs; i++)
+		SEEN(s->refs[i].source, s->refs[i].time_ms);
+#undef SEEN
+	qsort(src, k, sizeof *src, cmp_str);
+	json_t *arr = json_array();
+	s->nsources = 0;
+	for (size_t i = 0; i < k; i++) {
+		if (!*src[i] || (i && strcmp(src[i], src[i - 1]) == 0))
+			continue;
+		json_array_append_new(arr, json_string(src[i]));
+		s->nsources++;
+	}
+	s->size = k;
+	free(src);
+	return arr;
+}
+
+static int cmp_story(const void *pa, const void *pb)
+{
+	const struct story *a = *(struct story *const *)pa, *b = *(struct story *const *)pb;
+	if (a->nsources != b->nsources)
+		return a->nsources > b->nsources ? -1 : 1;
+	if (a->size != b->size)
+		return a->size > b->size ? -1 : 1;
+	if (a->first_ms != b->first_ms)
+		return a->first_ms < b->first_ms ? -1 : 1;
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+static int buf_line(struct buf *b, json_t *o)
+{
+	size_t n = json_dumpb(o, NULL, 0, JSON_COMPACT | JSON_REAL_PRECISION(4));
+	if (n == 0 || GROW(b->p, b->cap, b->len + n + 1) < 0)
+		return WF_ENOMEM;
+	json_dumpb(o, b->p + b->len, n, JSON_COMPACT | JSON_REAL_PRECISION(4));
+	b->len += n;
+	b->p[b->len++] = '\n';
+	return 0;
+}
+
+static json_t *story_json(struct story *s)
+{
+	qsort(s->items, s->nitems, sizeof *s->items, cmp_item);
+	char sid[24];
+	snprintf(sid, sizeof sid, "s-%016" PRIx64, s->id);
+	size_t ndup = s->nrefs;
+	json_t *items = json_array();
+	for (size_t i = 0; i < s->nitems; i++) {
+		json_array_append_new(items, item_json(s->items[i]));
+		ndup += s->items[i]->ndups;
+	}
+	json_t *o = json_object();
+	json_object_set_new(o, "story", json_string(sid));
+	json_object_set_new(o, "headline",
+	                    json_string(s->headline ? s->headline : ""));
+	json_object_set_new(o, "first_seen", time_json(s->first_ms));
+	json_object_set_new(o, "last_seen", time_json(s->last_ms));
+	json_object_set(o, "sources", s->sources);
+	json_object_set_new(o, "n_items", json_integer((json_int_t)s->nitems));
+	json_object_set_new(o, "n_duplicates", json_integer((json_int_t)ndup));
+	json_object_set_new(o, "items", items);
+	if (s->nrefs) {
+		json_t *refs = json_array();
+		for (size_t i = 0; i < s->nrefs; i++)
+			json_array_append_new(refs, dup_json(&s->refs[i]));
+		json_object_set_new(o, "duplicates", refs);
+	}
+	return o;
+}
+
+static json_t *header_json(const struct bundler *bu, const struct day *d,
+                           size_t items, size_t dups)
+{
+	const struct wf_config *c = bu->cfg;
+	char day[11];
+	wf_day_format(d->day, day);
+	json_t *params = json_object();
+	json_object_set_new(params, "lateness_s", json_integer(c->lateness_ms / 1000));
+	json_object_set_new(params, "window_s", json_integer(c->dedup.window_ms / 1000));
+	json_object_set_new(params, "story_idle_s", json_integer(c->cluster.idle_ms / 1000));
+	json_t *counts = json_object();
+	json_object_set_new(counts, "stories", json_integer((json_int_t)d->n));
+	json_object_set_new(counts, "items", json_integer((json_int_t)items));
+	json_object_set_new(counts, "duplicates", json_integer((json_int_t)dups));
+	json_object_set_new(counts, "articles", json_integer((json_int_t)(items + dups)));
+	json_t *o = json_object();
+	json_object_set_new(o, "format", json_string(WF_BUNDLE_FORMAT));
+	json_object_set_new(o, "version", json_integer(WF_BUNDLE_VERSION));
+	json_object_set_new(o, "generator", json_string("wirefold " WF_VERSION));
+	json_object_set_new(o, "day", json_string(day));
+	json_object_set_new(o, "tz", json_string(c->tz));
+	json_object_set_new(o, "params", params);
+	json_object_set_new(o, "counts", counts);
+	return o;
+}
+
+static int day_write(struct bundler *bu, struct day *d)
+{
+	int rc = WF_ENOMEM;
+	struct buf body = {0};
+	char *z = NULL;
+	size_t items = 0, dups = 0;
+	for (size_t i = 0; i < d->n; i++) {
+		struct story *s = d->stories[i];
+		json_decref(s->sources);
+		if (!(s->sources = story_measure(s)))
+			goto err_free;
+		items += s->nitems;
+		dups += s->size - s->nitems;
+	}
+	qsort(d->stories, d->n, sizeof *d->stories, cmp_story);
+	json_t *hdr = header_json(bu, d, items, dups);
+	rc = buf_line(&body, hdr);
+	json_decref(hdr);
+	for (size_t i = 0; i < d->n && rc == 0; i++) {
+		json_t *o = story_json(d->stories[i]);
+		rc = buf_line(&body, o);
+		json_decref(o);
+	}
+	if (rc < 0)
+		goto err_free;
+	size_t bound = ZSTD_compressBound(body.len);
+	rc = WF_ENOMEM;
+	if (!(z = malloc(bound)))
+		goto err_free;
+	size_t zlen = ZSTD_compress(z, bound, body.p, body.len, bu->cfg->zstd_level);
+	if (ZSTD_isError(zlen)) {
+		fprintf(stderr, "wirefold: cannot compress bundle: %s\n", ZSTD_getErrorName(zlen));
+		rc = WF_EZSTD;
+		goto err_free;
+	}
+	char name[64], err[512];
+	wf_day_format(d->day, name);
+	strcat(name, WF_BUNDLE_SUFFIX);
+	rc = wf_write_atomic(bu->cfg->out_dir, name, z, zlen, err, sizeof err);
+	if (rc < 0) {
+		fprintf(stderr, "wirefold: %s\n", err);
+		goto err_free;
+	}
+	d->dirty = false;
+	bu->files_written++;
+err_free:
+	free(body.p);
+	free(z);
+	return rc;
+}
+
+/* ---- reading back a written day ---------------------------------------- */
+
+static int64_t json_time(json_t *v)
+{
+	int64_t ms = 0;
+	const char *s = json_string_value(v);
+	if (s)
+		wf_time_parse(s, strlen(s), &ms);
+	return ms;
+}
+
+static char *json_strdup(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? strdup(s) : NULL;
+}
+
+static enum wf_kind kind_of(json_t *o)
+{
+	const char *k = json_string_value(json_object_get(o, "kind"));
+	return k && strcmp(k, "update") == 0 ? WF_KIND_UPDATE : WF_KIND_DUP;
+}
+
+static int dup_load(struct dup *d, json_t *o)
+{
+	memset(d, 0, sizeof *d);
+	d->id = json_strdup(o, "id");
+	d->source = json_strdup(o, "source");
+	d->of = json_strdup(o, "of");
+	d->time_ms = json_time(json_object_get(o, "time"));
+	d->sim = json_number_value(json_object_get(o, "similarity"));
+	d->kind = kind_of(o);
+	if (!d->id || !d->source) {
+		dup_close(d);
+		return WF_EFORMAT;
+	}
+	return 0;
+}
+
+struct loader {
+	struct bundler *bu;
+	struct day *d;
+	bool header_seen;
+	int error;
+};
+
+static int load_story(struct loader *l, json_t *o)
+{
+	const char *sid = json_string_value(json_object_get(o, "story"));
+	uint64_t id;
+	if (!sid || sscanf(sid, "s-%" SCNx64, &id) != 1)
+		return WF_EFORMAT;
+	struct story *s = day_story(l->d, id);
+	if (!s || set_headline(s, json_string_value(json_object_get(o, "headline"))) < 0)
+		return WF_ENOMEM;
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(o, "items"), i, v) {
+		struct item *it = calloc(1, sizeof *it);
+		if (!it)
+			return WF_ENOMEM;
+		it->id = json_strdup(v, "id");
+		it->source = json_strdup(v, "source");
+		it->title = json_strdup(v, "title");
+		it->body = json_strdup(v, "body");
+		it->version_id = json_strdup(v, "version_id");
+		it->update_of = json_strdup(v, "update_of");
+		it->time_ms = json_time(json_object_get(v, "time"));
+		it->seq = l->bu->seq++;
+		if (!it->id || !it->source || !it->title || !it->body ||
+		    story_add_item(l->d, s, it) < 0) {
+			item_free(it);
+			return WF_EFORMAT;
+		}
+		size_t j;
+		json_t *dv;
+		json_array_foreach(json_object_get(v, "duplicates"), j, dv) {
+			if (GROW(it->dups, it->capdups, it->ndups + 1) < 0)
+				return WF_ENOMEM;
+			if (dup_load(&it->dups[it->ndups], dv) < 0)
+				return WF_EFORMAT;
+			it->ndups++;
+		}
+	}
+	json_array_foreach(json_object_get(o, "duplicates"), i, v) {
+		if (GROW(s->refs, s->caprefs, s->nrefs + 1) < 0)
+			return WF_ENOMEM;
+		if (dup_load(&s->refs[s->nrefs], v) < 0)
+			return WF_EFORMAT;
+		s->nrefs++;
+	}
+	return 0;
+}
+
+static int load_line(void *ctx, const char *line, size_t len)
+{
+	struct loader *l = ctx;
+	json_error_t jerr;
+	json_t *o = json_loadb(line, len, 0, &jerr);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return WF_EFORMAT;
+	}
+	int rc = 0;
+	if (!l->header_seen) {
+		const char *f = json_string_value(json_object_get(o, "format"));
+		if (!f || strcmp(f, WF_BUNDLE_FORMAT) != 0 ||
+		    json_integer_value(json_object_get(o, "version")) != WF_BUNDLE_VERSION)
+			rc = WF_EFORMAT;
+		l->header_seen = true;
+	} else {
+		rc = load_story(l, o);
+	}
+	json_decref(o);
+	return rc;
+}
+
+static struct day *day_load(struct bundler *bu, int32_t day)
+{
+	char name[64], path[4200], err[512];
+	wf_day_format(day, name);
+	strcat(name, WF_BUNDLE_SUFFIX);
+	snprintf(path, sizeof path, "%s/%s", bu->cfg->out_dir, name);
+	struct loader l = {.bu = bu, .d = day_new(day)};
+	if (!l.d)
+		return NULL;
+	int rc = wf_bundle_lines(path, load_line, &l, err, sizeof err);
+	if (rc < 0) {
+		/* A bundle we wrote and cannot read back: keep the article
+		 * anyway rather than lose it, in a fresh day that will replace
+		 * the file — but say so. */
+		fprintf(stderr, "wirefold: cannot reload %s to add a late article (%s); "
+		        "rewriting it from what is in memory\n", path,
+		        rc == WF_EFORMAT ? "not a bundle of this version" : err);
+		day_free(l.d);
+		return day_new(day);
+	}
+	return l.d;
+}
+
+/* ---- the stage -------------------------------------------------------- */
+
+static bool was_written(const struct bundler *bu, int32_t day)
+{
+	for (size_t i = 0; i < bu->nwritten; i++)
+		if (bu->written[i] == day)
+			return true;
+	return false;
+}
+
+static struct day *open_day(struct bundler *bu, int32_t day)
+{
+	for (size_t i = 0; i < bu->ndays; i++)
+		if (bu->days[i]->day == day)
+			return bu->days[i];
+	if (GROW(bu->days, bu->capdays, bu->ndays + 1) < 0)
+		return NULL;
+	struct day *d = was_written(bu, day) ? day_load(bu, day) : day_new(day);
+	if (!d)
+		return NULL;
+	bu->days[bu->ndays++] = d;
+	return d;
+}
+
+/* Write and drop day i; returns 0 or a negative wf_error. */
+static int close_day(struct bundler *bu, size_t i)
+{
+	struct day *d = bu->days[i];
+	if (d->dirty) {
+		int rc = day_write(bu, d);
+		if (rc < 0)
+			return rc;
+	}
+	if (!was_written(bu, d->day)) {
+		if (GROW(bu->written, bu->capwritten, bu->nwritten + 1) < 0)
+			return WF_ENOMEM;
+		bu->written[bu->nwritten++] = d->day;
+	}
+	day_free(d);
+	bu->days[i] = bu->days[--bu->ndays];
+	return 0;
+}
+
+static int bundle_init(void **self, const struct wf_config *cfg)
+{
+	char err[512];
+	if (wf_mkdir_p(cfg->out_dir, err, sizeof err) < 0) {
+		fprintf(stderr, "wirefold: %s\n", err);
+		return WF_EIO;
+	}
+	struct bundler *bu = calloc(1, sizeof *bu);
+	if (!bu)
+		return WF_ENOMEM;
+	bu->cfg = cfg;
+	bu->now_ms = INT64_MIN;
+	*self = bu;
+	return 0;
+}
+
+static int bundle_process(void *self, struct wf_batch *b)
+{
+	struct bundler *bu = self;
+	for (size_t i = 0; i < b->n; i++) {
+		const struct wf_article *a = &b->items[i];
+		if (a->rejected)
+			continue;
+		struct day *d = open_day(bu, wf_day_of(a->time_ms));
+		if (!d || day_add(d, a, bu->seq++) < 0) {
+			fprintf(stderr, "wirefold: out of memory in the bundle stage\n");
+			return WF_FLOW_ERROR;
+		}
+		if (a->time_ms > bu->now_ms)
+			bu->now_ms = a->time_ms;
+	}
+	for (size_t i = 0; i < bu->ndays;) {
+		if (wf_day_end_ms(bu->days[i]->day) + bu->cfg->lateness_ms < bu->now_ms) {
+			if (close_day(bu, i) < 0)
+				return WF_FLOW_ERROR;
+		} else {
+			i++;
+		}
+	}
+	return WF_FLOW_OK;
+}
+
+static int cmp_day(const void *a, const void *b)
+{
+	int32_t x = (*(struct day *const *)a)->day, y = (*(struct day *const *)b)->day;
+	return (x > y) - (x < y);
+}
+
+static int bundle_flush(void *self)
+{
+	struct bundler *bu = self;
+	qsort(bu->days, bu->ndays, sizeof *bu->days, cmp_day);
+	while (bu->ndays) {
+		/* oldest first, so a failure leaves the newest days unwritten
+		 * rather than a gap */
+		struct day *first = bu->days[0];
+		bu->days[0] = bu->days[bu->ndays - 1];
+		bu->days[bu->ndays - 1] = first;
+		int rc = close_day(bu, bu->ndays - 1);
+		if (rc < 0)
+			return WF_FLOW_ERROR;
+		qsort(bu->days, bu->ndays, sizeof *bu->days, cmp_day);
+	}
+	return WF_FLOW_OK;
+}
+
+static void bundle_free(void *self)
+{
+	struct bundler *bu = self;
+	if (!bu)
+		return;
+	for (size_t i = 0; i < bu->ndays; i++)
+		day_free(bu->days[i]);
+	free(bu->days);
+	free(bu->written);
+	free(bu);
+}
+
+size_t wf_bundle_stage_written(const void *self)
+{
+	const struct bundler *bu = self;
+	return bu ? bu->files_written : 0;
+}
+
+const struct wf_stage_ops wf_bundle_stage = {
+	.name = "bundle",
+	.parallel = false,
+	.init = bundle_init,
+	.process = bundle_process,
+	.flush = bundle_flush,
+	.free = bundle_free,
+};
+
+/* ---- reading bundles -------------------------------------------------- */
+
+struct line_ctx {
+	wf_bundle_line_fn fn;
+	void *ctx;
+};
+
+static int on_line(void *ctx, uint64_t line_no, const char *line, size_t len,
+                   bool too_long)
+{
+	(void)line_no;
+	struct line_ctx *lc = ctx;
+	if (too_long)
+		return WF_ETOOLONG;
+	return lc->fn(lc->ctx, line, len);
+}
+
+int wf_bundle_lines(const char *path, wf_bundle_line_fn fn, void *ctx,
+                    char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		return WF_EIO;
+	}
+	ZSTD_DStream *ds = ZSTD_createDStream();
+	size_t inl = ZSTD_DStreamInSize(), outl = ZSTD_DStreamOutSize();
+	char *in = malloc(inl), *out = malloc(outl);
+	struct wf_lines lines;
+	wf_lines_init(&lines, (size_t)1 << 30);
+	struct line_ctx lc = {fn, ctx};
+	int rc = 0;
+	size_t last = 0, nread, total = 0;
+	if (!ds || !in || !out) {
+		rc = WF_ENOMEM;
+		goto done;
+	}
+	while (rc == 0 && (nread = fread(in, 1, inl, f)) > 0) {
+		total += nread;
+		ZSTD_inBuffer ib = {in, nread, 0};
+		while (ib.pos < ib.size) {
+			ZSTD_outBuffer ob = {out, outl, 0};
+			last = ZSTD_decompressStream(ds, &ob, &ib);
+			if (ZSTD_isError(last)) {
+				snprintf(err, errlen, "%s: %s", path, ZSTD_getErrorName(last));
+				rc = WF_EZSTD;
+				break;
+			}
+			rc = wf_lines_feed(&lines, out, ob.pos, on_line, &lc);
+			if (rc < 0)
+				break;
+		}
+	}
+	if (rc == 0 && ferror(f)) {
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		rc = WF_EIO;
+	} else if (rc == 0 && (last != 0 || total == 0)) {
+		snprintf(err, errlen, "%s: truncated or empty zstd data", path);
+		rc = WF_EZSTD;
+	} else if (rc == 0) {
+		rc = wf_lines_finish(&lines, on_line, &lc);
+	}
+	if (rc < 0 && rc != WF_EZSTD && rc != WF_EIO)
+		snprintf(err, errlen, "%s: %s", path,
+		         rc == WF_EFORMAT ? "not a wirefold bundle" : wf_strerror(rc));
+done:
+	wf_lines_close(&lines);
+	ZSTD_freeDStream(ds);
+	free(in);
+	free(out);
+	fclose(f);
+	return rc;
+}
+
+struct cat_ctx {
+	FILE *out;
+	bool pretty;
+	bool header_seen;
+	size_t rank;
+};
+
+static void pretty_story(FILE *out, json_t *o, size_t rank)
+{
+	const char *first = json_string_value(json_object_get(o, "first_seen"));
+	const char *last = json_string_value(json_object_get(o, "last_seen"));
+	fprintf(out, "\n%zu. %s\n   %s  %s .. %s  sources:", rank,
+	        json_string_value(json_object_get(o, "headline")),
+	        json_string_value(json_object_get(o, "story")), first ? first : "?",
+	        last ? last : "?");
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(o, "sources"), i, v)
+		fprintf(out, "%s %s", i ? "," : "", json_string_value(v));
+	fputc('\n', out);
+	json_array_foreach(json_object_get(o, "items"), i, v) {
+		size_t nd = json_array_size(json_object_get(v, "duplicates"));
+		fprintf(out, "   - %s  %-12s %s", json_string_value(json_object_get(v, "time")),
+		        json_string_value(json_object_get(v, "source")),
+		        json_string_value(json_object_get(v, "title")));
+		if (nd)
+			fprintf(out, "  [+%zu duplicate%s]", nd, nd == 1 ? "" : "s");
+		fputc('\n', out);
+	}
+	json_array_foreach(json_object_get(o, "duplicates"), i, v)
+		fprintf(out, "   = %s  %-12s %s of %s\n",
+		        json_string_value(json_object_get(v, "time")),
+		        json_string_value(json_object_get(v, "source")),
+		        json_string_value(json_object_get(v, "kind")),
+		        json_string_value(json_object_get(v, "of")));
+}
+
+static int cat_line(void *ctx, const char *line, size_t len)
+{
+	struct cat_ctx *c = ctx;
+	json_error_t jerr;
+	json_t *o = json_loadb(line, len, 0, &jerr);
+	int rc = 0;
+	if (!json_is_object(o)) {
+		rc = WF_EFORMAT;
+	} else if (!c->header_seen) {
+		const char *f = json_string_value(json_object_get(o, "format"));
+		if (!f || strcmp(f, WF_BUNDLE_FORMAT) != 0)
+			rc = WF_EFORMAT;
+		else if (c->pretty) {
+			json_t *counts = json_object_get(o, "counts");
+			fprintf(c->out, "%s (%s): %lld stories, %lld articles, %lld duplicates\n",
+			        json_string_value(json_object_get(o, "day")),
+			        json_string_value(json_object_get(o, "tz")),
+			        (long long)json_integer_value(json_object_get(counts, "stories")),
+			        (long long)json_integer_value(json_object_get(counts, "articles")),
+			        (long long)json_integer_value(json_object_get(counts, "duplicates")));
+		}
+		c->header_seen = true;
+	} else if (c->pretty) {
+		pretty_story(c->out, o, ++c->rank);
+	}
+	if (rc == 0 && !c->pretty) {
+		fwrite(line, 1, len, c->out);
+		fputc('\n', c->out);
+	}
+	json_decref(o);
+	if (rc == 0 && ferror(c->out))
+		rc = errno == EPIPE ? WF_EPIPE : WF_EIO;
+	return rc;
+}
+
+int wf_bundle_cat(const char *path, FILE *out, bool pretty, char *err,
+                  size_t errlen)
+{
+	struct cat_ctx c = {.out = out, .pretty = pretty};
+	return wf_bundle_lines(path, cat_line, &c, err, errlen);
+}

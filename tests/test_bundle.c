@@ -1,0 +1,187 @@
+#include <criterion/criterion.h>
+#include <criterion/redirect.h>
+#include <dirent.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wirefold/batch.h"
+#include "wirefold/bundle.h"
+#include "wirefold/cluster.h"
+#include "wirefold/config.h"
+#include "wirefold/day.h"
+#include "wirefold/error.h"
+
+static char dir[64];
+static struct wf_config cfg;
+
+static void setup(void)
+{
+	strcpy(dir, "/tmp/wf-bundle-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	wf_config_defaults(&cfg);
+	cfg.out_dir = dir;
+	wf_tz_set("UTC");
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+/* an accepted article as the ordered stages leave it */
+static void add(struct wf_batch *b, const char *id, int64_t ms, const char *src,
+                const char *title, enum wf_kind kind, const char *canonical)
+{
+	struct wf_article *a = wf_batch_add_line(b, b->n + 1, "{}", 2);
+	a->id = id;
+	a->time_ms = ms;
+	a->source = src;
+	a->title = title;
+	a->body = "body";
+	a->lang = "en";
+	a->kind = kind;
+	a->canonical = canonical ? canonical : id;
+	a->similarity = kind == WF_KIND_NEW ? 1.0f : 0.9f;
+	a->story = wf_story_id(a->canonical);
+	a->story_headline = kind == WF_KIND_NEW ? title : NULL;
+}
+
+struct seen {
+	json_t *lines[64];
+	size_t n;
+};
+
+static int keep(void *ctx, const char *line, size_t len)
+{
+	struct seen *s = ctx;
+	json_error_t e;
+	s->lines[s->n] = json_loadb(line, len, 0, &e);
+	cr_assert_not_null(s->lines[s->n], "bad JSON line: %s", e.text);
+	s->n++;
+	return 0;
+}
+
+static void read_day(const char *day, struct seen *s)
+{
+	char path[128], err[256];
+	snprintf(path, sizeof path, "%s/%s.stories.jsonl.zst", dir, day);
+	memset(s, 0, sizeof *s);
+	cr_assert_eq(wf_bundle_lines(path, keep, s, err, sizeof err), 0, "%s", err);
+}
+
+static void release(struct seen *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		json_decref(s->lines[i]);
+}
+
+#define H(hh) (1700006400000LL + (hh) * 3600000LL) /* 2023-11-15T00:00Z + hh */
+
+Test(bundle, every_article_lands_in_its_day, .init = setup, .fini = teardown)
+{
+	void *st;
+	cr_assert_eq(wf_bundle_stage.init(&st, &cfg), 0);
+	struct wf_batch *b = wf_batch_new(16);
+	add(b, "a", H(1), "Reuters", "Alpha", WF_KIND_NEW, NULL);
+	add(b, "a2", H(2), "AP", "Alpha", WF_KIND_DUP, "a");
+	add(b, "b", H(3), "Reuters", "Beta", WF_KIND_NEW, NULL);
+	add(b, "a3", H(26), "AFP", "Alpha", WF_KIND_DUP, "a"); /* next day */
+	add(b, "b2", H(4), "Reuters", "Beta, longer", WF_KIND_UPDATE, "b");
+	cr_assert_eq(wf_bundle_stage.process(st, b), WF_FLOW_OK);
+	cr_assert_eq(wf_bundle_stage.flush(st), WF_FLOW_OK);
+	cr_assert_eq(wf_bundle_stage_written(st), 2);
+	wf_bundle_stage.free(st);
+	wf_batch_free(b);
+
+	struct seen s;
+	read_day("2023-11-15", &s);
+	cr_assert_eq(s.n, 3);
+	cr_assert_str_eq(json_string_value(json_object_get(s.lines[0], "format")), WF_BUNDLE_FORMAT);
+	cr_assert_eq(json_integer_value(json_object_get(
+	                     json_object_get(s.lines[0], "counts"), "articles")), 4);
+	/* two sources rank first */
+	json_t *top = s.lines[1];
+	cr_assert_str_eq(json_string_value(json_object_get(top, "headline")), "Alpha");
+	cr_assert_eq(json_array_size(json_object_get(top, "sources")), 2);
+	json_t *item = json_array_get(json_object_get(top, "items"), 0);
+	json_t *dup = json_array_get(json_object_get(item, "duplicates"), 0);
+	cr_assert_str_eq(json_string_value(json_object_get(dup, "id")), "a2");
+	/* the update's text is shown under the first version's id */
+	json_t *beta = json_array_get(json_object_get(s.lines[2], "items"), 0);
+	cr_assert_str_eq(json_string_value(json_object_get(beta, "id")), "b");
+	cr_assert_str_eq(json_string_value(json_object_get(beta, "title")), "Beta, longer");
+	cr_assert_str_eq(json_string_value(json_object_get(beta, "version_id")), "b2");
+	release(&s);
+
+	read_day("2023-11-16", &s);
+	cr_assert_eq(s.n, 2);
+	json_t *ref = json_array_get(json_object_get(s.lines[1], "duplicates"), 0);
+	cr_assert_str_eq(json_string_value(json_object_get(ref, "id")), "a3");
+	cr_assert_str_eq(json_string_value(json_object_get(ref, "of")), "a");
+	release(&s);
+}
+
+Test(bundle, a_late_article_rewrites_its_day_keeping_what_was_there, .init = setup,
+     .fini = teardown)
+{
+	void *st;
+	cr_assert_eq(wf_bundle_stage.init(&st, &cfg), 0);
+	struct wf_batch *b = wf_batch_new(16);
+	add(b, "a", H(1), "Reuters", "Alpha", WF_KIND_NEW, NULL);
+	add(b, "c", H(40), "Reuters", "Gamma", WF_KIND_NEW, NULL); /* day 1 written now */
+	cr_assert_eq(wf_bundle_stage.process(st, b), WF_FLOW_OK);
+	cr_assert_eq(wf_bundle_stage_written(st), 1);
+	wf_batch_free(b);
+	b = wf_batch_new(16);
+	add(b, "late", H(5), "AP", "Late one", WF_KIND_NEW, NULL);
+	add(b, "a-dup", H(6), "AP", "Alpha", WF_KIND_DUP, "a");
+	cr_assert_eq(wf_bundle_stage.process(st, b), WF_FLOW_OK);
+	cr_assert_eq(wf_bundle_stage.flush(st), WF_FLOW_OK);
+	wf_bundle_stage.free(st);
+	wf_batch_free(b);
+
+	struct seen s;
+	read_day("2023-11-15", &s);
+	cr_assert_eq(s.n, 3, "header + Alpha + Late one");
+	json_t *alpha = s.lines[1];
+	cr_assert_str_eq(json_string_value(json_object_get(alpha, "headline")), "Alpha");
+	json_t *item = json_array_get(json_object_get(alpha, "items"), 0);
+	cr_assert_eq(json_array_size(json_object_get(item, "duplicates")), 1);
+	release(&s);
+	/* no temporary file is left */
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int files = 0;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' || strlen(e->d_name) > 2) {
+			cr_assert_neq(e->d_name[0], '.', "left over: %s", e->d_name);
+			files++;
+		}
+	closedir(d);
+	cr_assert_eq(files, 2);
+}
+
+Test(bundle, cat_refuses_a_file_that_is_not_a_bundle, .init = setup, .fini = teardown)
+{
+	char path[128], err[256];
+	snprintf(path, sizeof path, "%s/junk.zst", dir);
+	FILE *f = fopen(path, "w");
+	fputs("not zstd at all\n", f);
+	fclose(f);
+	FILE *out = fopen("/dev/null", "w");
+	cr_assert_eq(wf_bundle_cat(path, out, false, err, sizeof err), WF_EZSTD);
+	snprintf(path, sizeof path, "%s/missing.zst", dir);
+	cr_assert_eq(wf_bundle_cat(path, out, false, err, sizeof err), WF_EIO);
+	fclose(out);
+}
+
+Test(bundle, unwritable_out_dir_fails_at_init, .init = setup, .fini = teardown)
+{
+	void *st = NULL;
+	cfg.out_dir = "/proc/wirefold-cannot-be-here";
+	cr_redirect_stderr();
+	cr_assert_eq(wf_bundle_stage.init(&st, &cfg), WF_EIO);
+}
