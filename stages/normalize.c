@@ -1,0 +1,571 @@
+/* normalize.c — NFKC, tokens by Unicode category, CJK bigrams, case folding.
+ *
+ * Tokens are written to a scratch "sink" (stack buffers, spilling to the
+ * heap for long texts) and copied, exactly sized, to the arena at the end:
+ * one pass over the text, no allocation per token.
+ *
+ * The fast path.  Text is cut into segments at "hard" ASCII separators:
+ * bytes that are not letters, digits or one of . , ' < = >.  Such a byte is
+ * a starter that composes with nothing before it and nothing after it
+ * (only '<' '=' '>' take a following U+0338, hence their exclusion), and it
+ * always separates tokens, so NFKC and tokenization of the segments one by
+ * one give exactly the result of the whole text at once.  Runs of segments
+ * without a byte >= 0x80 are tokenized directly (ASCII is NFKC-stable);
+ * a segment with one goes through utf8proc. */
+#include "wirefold/normalize.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+
+#include "wirefold/batch.h"
+#include "wirefold/boilerplate.h"
+#include "wirefold/error.h"
+#include "wirefold/stage.h"
+
+/* NFKC; default-ignorable code points are dropped as NFKC_Casefold does. */
+#define NFKC_OPTIONS                                                         \
+	((utf8proc_option_t)(UTF8PROC_STABLE | UTF8PROC_COMPAT |             \
+	                     UTF8PROC_COMPOSE | UTF8PROC_IGNORE))
+
+enum {
+	SINK_BYTES = 8192,  /* norm bytes before spilling to the heap */
+	SINK_TOKENS = 1024, /* tokens before spilling */
+	SINK_CPS = 256,     /* code points of one non-ASCII segment */
+	FOLD_MAX = 3,       /* a case folding yields at most 3 code points */
+	CP_BYTES = 4,       /* UTF-8 bytes of a code point, at most */
+};
+
+/* Scratch output: norm bytes, tokens and a code point buffer. */
+struct sink {
+	char *buf;
+	size_t len, cap;
+	struct wf_token *tok;
+	size_t n, tcap;
+	int32_t *cp;
+	size_t cpcap;
+	int err; /* first error; once set, nothing more is written */
+	char buf0[SINK_BYTES];
+	struct wf_token tok0[SINK_TOKENS];
+	int32_t cp0[SINK_CPS];
+};
+
+static void sink_init(struct sink *k)
+{
+	k->buf = k->buf0;
+	k->len = 0;
+	k->cap = SINK_BYTES;
+	k->tok = k->tok0;
+	k->n = 0;
+	k->tcap = SINK_TOKENS;
+	k->cp = k->cp0;
+	k->cpcap = SINK_CPS;
+	k->err = 0;
+}
+
+static void sink_close(struct sink *k)
+{
+	if (k->buf != k->buf0)
+		free(k->buf);
+	if (k->tok != k->tok0)
+		free(k->tok);
+	if (k->cp != (int32_t *)k->cp0)
+		free(k->cp);
+}
+
+/* Grow *p (cap elements of size elem, used of them live, first in the
+ * inline array) to at least need elements.  false when out of memory. */
+static bool grow(void **p, const void *inline_array, size_t *cap, size_t used,
+                 size_t need, size_t elem)
+{
+	size_t c = *cap * 2 > need ? *cap * 2 : need;
+	if (c > SIZE_MAX / elem)
+		return false;
+	void *q;
+	if (*p == inline_array) {
+		q = malloc(c * elem);
+		if (q && used)
+			memcpy(q, inline_array, used * elem);
+	} else {
+		q = realloc(*p, c * elem);
+	}
+	if (!q)
+		return false;
+	*p = q;
+	*cap = c;
+	return true;
+}
+
+/* Room for `bytes` more norm bytes and `tokens` more tokens. */
+static bool reserve(struct sink *k, size_t bytes, size_t tokens)
+{
+	if (k->err)
+		return false;
+	if (bytes > k->cap - k->len) {
+		void *p = k->buf;
+		if (bytes > SIZE_MAX - k->len ||
+		    !grow(&p, k->buf0, &k->cap, k->len, k->len + bytes, 1))
+			goto err_nomem;
+		k->buf = p;
+	}
+	if (tokens > k->tcap - k->n) {
+		void *p = k->tok;
+		if (!grow(&p, k->tok0, &k->tcap, k->n, k->n + tokens, sizeof *k->tok))
+			goto err_nomem;
+		k->tok = p;
+	}
+	return true;
+err_nomem:
+	k->err = WF_ENOMEM;
+	return false;
+}
+
+/* Start a token (after reserve): a separating space, then its offset. */
+static size_t tok_open(struct sink *k)
+{
+	if (k->n)
+		k->buf[k->len++] = ' ';
+	return k->len;
+}
+
+static void tok_close(struct sink *k, size_t off, uint32_t flags)
+{
+	struct wf_token *t = &k->tok[k->n++];
+	t->off = (uint32_t)off; /* sink_finish rejects norm beyond 4 GiB */
+	t->len = (uint32_t)(k->len - off);
+	t->flags = flags;
+}
+
+/* --- the ASCII path -------------------------------------------------------- */
+
+static bool a_alpha(unsigned c)
+{
+	return (c | 0x20) - 'a' < 26u;
+}
+
+static bool a_upper(unsigned c)
+{
+	return c - 'A' < 26u;
+}
+
+static bool a_digit(unsigned c)
+{
+	return c - '0' < 10u;
+}
+
+/* A byte that ends any segment; see the top of the file. */
+static bool hard_separator(unsigned c)
+{
+	return c < 0x80 && !a_alpha(c) && !a_digit(c) && c != '.' && c != ',' &&
+	       c != '\'' && c != '<' && c != '=' && c != '>';
+}
+
+/* Tokenize pure-ASCII s[0..n). */
+static void ascii_tokens(struct sink *k, const unsigned char *s, size_t n)
+{
+	/* Tokens and their separating spaces never outgrow the text + 1. */
+	if (!reserve(k, n + 1, 0))
+		return;
+	size_t i = 0;
+	while (i < n) {
+		if (!a_alpha(s[i]) && !a_digit(s[i])) {
+			i++;
+			continue;
+		}
+		uint32_t flags = a_upper(s[i]) ? WF_TOK_CAP : 0;
+		unsigned letters = 0, uppers = 0;
+		size_t j = i;
+		for (; j < n; j++) {
+			unsigned c = s[j];
+			if (a_alpha(c)) {
+				letters++;
+				uppers += a_upper(c);
+			} else if (a_digit(c)) {
+				flags |= WF_TOK_NUM;
+			} else if ((c == '.' || c == ',') && a_digit(s[j - 1]) &&
+			           j + 1 < n && a_digit(s[j + 1])) {
+				/* "5.93", "155,221" */
+			} else if (c == '\'' && a_alpha(s[j - 1]) && j + 1 < n &&
+			           a_alpha(s[j + 1])) {
+				/* "Moody's": dropped below */
+			} else {
+				break;
+			}
+		}
+		if (letters >= 2 && uppers == letters)
+			flags |= WF_TOK_ALLCAP;
+		if (k->n == k->tcap && !reserve(k, 0, 1))
+			return;
+		size_t off = tok_open(k);
+		char *o = k->buf + k->len;
+		for (size_t t = i; t < j; t++) {
+			unsigned c = s[t];
+			if (c != '\'')
+				*o++ = (char)(a_upper(c) ? c | 0x20 : c);
+		}
+		k->len = (size_t)(o - k->buf);
+		tok_close(k, off, flags);
+		i = j;
+	}
+}
+
+/* --- the Unicode path ------------------------------------------------------ */
+
+enum cp_class { CP_SEP, CP_WORD, CP_CJK };
+
+struct cp_info {
+	unsigned char cls;    /* enum cp_class */
+	unsigned char letter; /* L* */
+	unsigned char upper;  /* Lu or Lt */
+	unsigned char digit;  /* N* */
+};
+
+/* Blocks of Han, Hiragana, Katakana and Hangul, and their compatibility
+ * and halfwidth forms; a letter, mark or digit in one is CJK. */
+static bool cjk_block(int32_t c)
+{
+	return (c >= 0x1100 && c <= 0x11FF) ||   /* Hangul Jamo */
+	       (c >= 0x2E80 && c <= 0x2FDF) ||   /* CJK and Kangxi radicals */
+	       (c >= 0x3005 && c <= 0x3007) ||   /* iteration mark, 〇 */
+	       (c >= 0x3021 && c <= 0x3029) ||   /* Hangzhou numerals */
+	       (c >= 0x3031 && c <= 0x303C) ||   /* kana repeat marks, 〻 */
+	       (c >= 0x3040 && c <= 0x30FF) ||   /* Hiragana, Katakana */
+	       (c >= 0x3130 && c <= 0x318F) ||   /* Hangul compatibility Jamo */
+	       (c >= 0x31F0 && c <= 0x33FF) ||   /* Katakana ext., CJK compat. */
+	       (c >= 0x3400 && c <= 0x4DBF) ||   /* CJK ext. A */
+	       (c >= 0x4E00 && c <= 0x9FFF) ||   /* CJK unified ideographs */
+	       (c >= 0xA960 && c <= 0xA97F) ||   /* Hangul Jamo ext. A */
+	       (c >= 0xAC00 && c <= 0xD7FF) ||   /* Hangul syllables, ext. B */
+	       (c >= 0xF900 && c <= 0xFAFF) ||   /* CJK compat. ideographs */
+	       (c >= 0xFF66 && c <= 0xFFDC) ||   /* halfwidth Katakana, Hangul */
+	       (c >= 0x1B000 && c <= 0x1B16F) || /* Kana supplement, ext. A */
+	       (c >= 0x20000 && c <= 0x3134F);   /* CJK ext. B-G, compat. sup. */
+}
+
+static struct cp_info classify(int32_t c)
+{
+	struct cp_info r = {CP_SEP, 0, 0, 0};
+	if (c < 0x80) {
+		r.letter = a_alpha((unsigned)c);
+		r.upper = a_upper((unsigned)c);
+		r.digit = a_digit((unsigned)c);
+		if (r.letter || r.digit)
+			r.cls = CP_WORD;
+		return r;
+	}
+	utf8proc_category_t cat = utf8proc_category(c);
+	if (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) {
+		r.letter = 1;
+		r.upper = cat == UTF8PROC_CATEGORY_LU || cat == UTF8PROC_CATEGORY_LT;
+	} else if (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO) {
+		r.digit = 1;
+	} else if (cat < UTF8PROC_CATEGORY_MN || cat > UTF8PROC_CATEGORY_ME) {
+		return r;
+	}
+	r.cls = cjk_block(c) ? CP_CJK : CP_WORD;
+	return r;
+}
+
+static bool is_apostrophe(int32_t c)
+{
+	return c == '\'' || c == 0x2019;
+}
+
+/* Append the case folding of c (after reserve of FOLD_MAX*CP_BYTES). */
+static void put_folded(struct sink *k, int32_t c)
+{
+	unsigned char *o = (unsigned char *)k->buf + k->len;
+	if (c < 0x80) {
+		*o = (unsigned char)(a_upper((unsigned)c) ? c | 0x20 : c);
+		k->len++;
+		return;
+	}
+	utf8proc_int32_t f[FOLD_MAX + 1];
+	utf8proc_ssize_t m = utf8proc_decompose_char(c, f, FOLD_MAX + 1,
+	                                             UTF8PROC_CASEFOLD, NULL);
+	if (m < 1 || m > FOLD_MAX) {
+		f[0] = c;
+		m = 1;
+	}
+	for (utf8proc_ssize_t t = 0; t < m; t++)
+		o += utf8proc_encode_char(f[t], o);
+	k->len = (size_t)(o - (unsigned char *)k->buf);
+}
+
+/* A run of CJK characters: bigrams c1c2, c2c3, …; a lone one alone. */
+static void cjk_tokens(struct sink *k, const int32_t *cp, size_t m)
+{
+	size_t width = m > 1 ? 2 : 1;
+	for (size_t t = 0; t + width <= m; t++) {
+		if (!reserve(k, 1 + width * FOLD_MAX * CP_BYTES, 1))
+			return;
+		size_t off = tok_open(k);
+		for (size_t w = 0; w < width; w++)
+			put_folded(k, cp[t + w]);
+		tok_close(k, off, WF_TOK_CJK);
+	}
+}
+
+/* Tokenize NFKC code points cp[0..m). */
+static void cp_tokens(struct sink *k, const int32_t *cp, size_t m)
+{
+	size_t i = 0;
+	while (i < m && !k->err) {
+		struct cp_info c = classify(cp[i]);
+		if (c.cls == CP_SEP) {
+			i++;
+			continue;
+		}
+		size_t j = i + 1;
+		if (c.cls == CP_CJK) {
+			while (j < m && classify(cp[j]).cls == CP_CJK)
+				j++;
+			cjk_tokens(k, cp + i, j - i);
+			i = j;
+			continue;
+		}
+		uint32_t flags = c.upper ? WF_TOK_CAP : 0;
+		unsigned letters = 0, uppers = 0;
+		struct cp_info prev = {CP_SEP, 0, 0, 0};
+		for (j = i; j < m; j++) {
+			struct cp_info d = classify(cp[j]);
+			if (d.cls == CP_WORD) {
+				letters += d.letter;
+				uppers += d.upper;
+				if (d.digit)
+					flags |= WF_TOK_NUM;
+				prev = d;
+				continue;
+			}
+			if (j + 1 >= m)
+				break;
+			struct cp_info next = classify(cp[j + 1]);
+			if (next.cls != CP_WORD)
+				break;
+			if ((cp[j] == '.' || cp[j] == ',') && prev.digit && next.digit) {
+				/* "5.93" */
+			} else if (is_apostrophe(cp[j]) && prev.cls == CP_WORD &&
+			           !prev.digit && next.letter) {
+				/* after a letter or mark, before a letter: dropped */
+			} else {
+				break;
+			}
+			prev = (struct cp_info){CP_SEP, 0, 0, 0};
+		}
+		if (letters >= 2 && uppers == letters)
+			flags |= WF_TOK_ALLCAP;
+		if (!reserve(k, 1 + (j - i) * FOLD_MAX * CP_BYTES, 1))
+			return;
+		size_t off = tok_open(k);
+		for (size_t t = i; t < j; t++)
+			if (!is_apostrophe(cp[t]))
+				put_folded(k, cp[t]);
+		tok_close(k, off, flags);
+		i = j;
+	}
+}
+
+/* NFKC and tokenize valid UTF-8 s[0..n). */
+static void nfkc_tokens(struct sink *k, const unsigned char *s, size_t n)
+{
+	if (n > k->cpcap) {
+		void *p = k->cp;
+		if (!grow(&p, k->cp0, &k->cpcap, 0, n, sizeof *k->cp)) {
+			k->err = WF_ENOMEM;
+			return;
+		}
+		k->cp = p;
+	}
+	utf8proc_ssize_t m = utf8proc_decompose(s, (utf8proc_ssize_t)n, k->cp,
+	                                        (utf8proc_ssize_t)k->cpcap,
+	                                        NFKC_OPTIONS);
+	if (m > (utf8proc_ssize_t)k->cpcap) { /* compatibility forms expand */
+		void *p = k->cp;
+		if (!grow(&p, k->cp0, &k->cpcap, 0, (size_t)m, sizeof *k->cp)) {
+			k->err = WF_ENOMEM;
+			return;
+		}
+		k->cp = p;
+		m = utf8proc_decompose(s, (utf8proc_ssize_t)n, k->cp,
+		                       (utf8proc_ssize_t)k->cpcap, NFKC_OPTIONS);
+	}
+	if (m > 0)
+		m = utf8proc_normalize_utf32(k->cp, m, NFKC_OPTIONS);
+	/* m < 0 cannot happen on text validated by the caller; if it did,
+	 * the segment would be dropped like invalid bytes. */
+	if (m > 0)
+		cp_tokens(k, k->cp, (size_t)m);
+}
+
+/* Tokenize s[0..n) through utf8proc; invalid UTF-8 bytes separate. */
+static void unicode_tokens(struct sink *k, const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n && !k->err) {
+		size_t j = i;
+		while (j < n) {
+			if (s[j] < 0x80) {
+				j++;
+				continue;
+			}
+			utf8proc_int32_t c;
+			utf8proc_ssize_t l = utf8proc_iterate(s + j, (utf8proc_ssize_t)(n - j), &c);
+			if (l <= 0)
+				break;
+			j += (size_t)l;
+		}
+		if (j > i)
+			nfkc_tokens(k, s + i, j - i);
+		i = j + 1; /* past the invalid byte */
+	}
+}
+
+/* --- driver ----------------------------------------------------------------- */
+
+/* The first byte >= 0x80 in s[i..n), or n. */
+static size_t first_high(const unsigned char *s, size_t i, size_t n)
+{
+	for (; n - i >= 8; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		if (w & UINT64_C(0x8080808080808080))
+			break;
+	}
+	while (i < n && s[i] < 0x80)
+		i++;
+	return i;
+}
+
+static void text_tokens(struct sink *k, const unsigned char *s, size_t n,
+                        unsigned flags)
+{
+	if (flags & WF_NORM_NO_FASTPATH) {
+		unicode_tokens(k, s, n);
+		return;
+	}
+	size_t i = 0;
+	while (i < n && !k->err) {
+		size_t p = first_high(s, i, n);
+		if (p == n) {
+			ascii_tokens(k, s + i, n - i);
+			return;
+		}
+		size_t a = p, b = p;
+		while (a > i && !hard_separator(s[a - 1]))
+			a--;
+		while (b < n && !hard_separator(s[b]))
+			b++;
+		ascii_tokens(k, s + i, a - i);
+		unicode_tokens(k, s + a, b - a);
+		i = b;
+	}
+}
+
+static int sink_finish(struct sink *k, struct wf_arena *arena,
+                       struct wf_normalized *out)
+{
+	if (k->err)
+		return k->err;
+	if (k->len > UINT32_MAX || k->n > UINT32_MAX)
+		return WF_ETOOLONG;
+	char *norm = wf_arena_strndup(arena, k->buf, k->len);
+	if (!norm)
+		return WF_ENOMEM;
+	/* never NULL, so that callers may memcpy/memcmp zero tokens */
+	struct wf_token *tokens =
+		wf_arena_alloc(arena, (k->n ? k->n : 1) * sizeof *tokens);
+	if (!tokens)
+		return WF_ENOMEM;
+	if (k->n)
+		memcpy(tokens, k->tok, k->n * sizeof *tokens);
+	out->norm = norm;
+	out->norm_len = k->len;
+	out->tokens = tokens;
+	out->n_tokens = (uint32_t)k->n;
+	return 0;
+}
+
+int wf_normalize_text(struct wf_arena *arena, const char *text, size_t len,
+                      unsigned flags, struct wf_normalized *out)
+{
+	struct sink k;
+	sink_init(&k);
+	if (text)
+		text_tokens(&k, (const unsigned char *)text, len, flags);
+	int rc = sink_finish(&k, arena, out);
+	sink_close(&k);
+	return rc;
+}
+
+int wf_normalize_article(struct wf_arena *arena, struct wf_article *a)
+{
+	struct sink k;
+	struct wf_normalized out;
+	sink_init(&k);
+
+	const char *title = a->title ? a->title : "";
+	text_tokens(&k, (const unsigned char *)title, strlen(title), 0);
+	size_t n_title = k.n;
+
+	const char *body = a->body ? a->body : "";
+	size_t start = 0, end = 0;
+	wf_boilerplate_strip(body, strlen(body), &start, &end);
+	text_tokens(&k, (const unsigned char *)body + start, end - start, 0);
+
+	int rc = sink_finish(&k, arena, &out);
+	sink_close(&k);
+	if (rc < 0)
+		return rc;
+	a->norm = out.norm;
+	a->norm_len = out.norm_len;
+	a->tokens = out.tokens;
+	a->n_tokens = out.n_tokens;
+	a->n_title_tokens = (uint32_t)n_title;
+	return 0;
+}
+
+/* --- the stage ---------------------------------------------------------------- */
+
+static int normalize_init(void **self, const struct wf_config *cfg)
+{
+	(void)cfg;
+	*self = NULL; /* stateless */
+	return 0;
+}
+
+static int normalize_process(void *self, struct wf_batch *b)
+{
+	(void)self;
+	for (size_t i = 0; i < b->n; i++) {
+		struct wf_article *a = &b->items[i];
+		if (a->rejected)
+			continue;
+		int rc = wf_normalize_article(&b->arena, a);
+		if (rc == WF_ETOOLONG) {
+			wf_batch_reject(b, a, rc, "normalized text too long");
+		} else if (rc < 0) {
+			fprintf(stderr, "wirefold: normalize: line %llu: %s\n",
+			        (unsigned long long)a->line_no, wf_strerror(rc));
+			return WF_FLOW_ERROR;
+		}
+	}
+	return WF_FLOW_OK;
+}
+
+static void normalize_free(void *self)
+{
+	(void)self;
+}
+
+const struct wf_stage_ops wf_normalize_stage = {
+	.name = "normalize",
+	.parallel = true,
+	.init = normalize_init,
+	.process = normalize_process,
+	.flush = NULL,
+	.free = normalize_free,
+};

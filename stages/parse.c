@@ -1,0 +1,618 @@
+#include "wirefold/parse.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "wirefold/arena.h"
+#include "wirefold/article.h"
+#include "wirefold/batch.h"
+#include "wirefold/error.h"
+#include "wirefold/html.h"
+#include "wirefold/stage.h"
+#include "wirefold/timeparse.h"
+
+#if defined(__GNUC__)
+#define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+#else
+#define PRINTF_LIKE(f, a)
+#endif
+
+/* Where a reject reason goes; reason may be NULL when reason_len is 0. */
+struct ctx {
+	struct wf_arena *arena;
+	char *reason;
+	size_t reason_len;
+};
+
+/* The fields of one line, committed to the article only on success. */
+struct fields {
+	const char *id;
+	const char *source;
+	const char *lang;
+	const char *title;
+	const char *body;
+	int64_t time_ms;
+};
+
+static int fail(struct ctx *c, int code, const char *fmt, ...) PRINTF_LIKE(3, 4);
+
+static int fail(struct ctx *c, int code, const char *fmt, ...)
+{
+	if (c->reason_len > 0) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(c->reason, c->reason_len, fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+static int fail_nomem(struct ctx *c)
+{
+	return fail(c, WF_ENOMEM, "out of memory");
+}
+
+/* Length of the valid UTF-8 sequence at s[0..n) (n > 0), or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	size_t len;
+	uint32_t cp, min;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2, cp = c & 0x1fu, min = 0x80;
+	} else if ((c & 0xf0) == 0xe0) {
+		len = 3, cp = c & 0x0fu, min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4, cp = c & 0x07u, min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3fu);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* A printable, one-line copy of s[0..n) in dst[0..cap) for a reason: valid
+ * UTF-8 is kept, control characters and invalid bytes become \n, \t, \r or
+ * \xHH, '"' and '\\' are escaped when quoted (the copy goes between double
+ * quotes), and a copy that does not fit ends in "...".  Never cuts a
+ * character in two. */
+static void clip(char *dst, size_t cap, const char *src, size_t n, bool quoted)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)src;
+	size_t o = 0;
+	assert(cap >= 8);
+	for (size_t i = 0; i < n;) {
+		char esc[4];
+		size_t el = 1, adv = utf8_seq(s + i, n - i);
+		unsigned char ch = s[i];
+		if (adv > 1) {
+			memcpy(esc, s + i, adv);
+			el = adv;
+		} else if (adv == 1 && ch >= 0x20 && ch != 0x7f) {
+			esc[0] = (char)ch;
+			if (quoted && (ch == '"' || ch == '\\')) {
+				esc[0] = '\\';
+				esc[1] = (char)ch;
+				el = 2;
+			}
+		} else if (ch == '\n' || ch == '\t' || ch == '\r') {
+			esc[0] = '\\';
+			esc[1] = ch == '\n' ? 'n' : ch == '\t' ? 't' : 'r';
+			el = 2;
+			adv = 1;
+		} else {
+			esc[0] = '\\';
+			esc[1] = 'x';
+			esc[2] = hex[ch >> 4];
+			esc[3] = hex[ch & 15];
+			el = 4;
+			adv = 1;
+		}
+		/* keep room for "..." and the NUL */
+		if (o + el + 4 > cap) {
+			memcpy(dst + o, "...", 3);
+			o += 3;
+			break;
+		}
+		memcpy(dst + o, esc, el);
+		o += el;
+		i += adv;
+	}
+	dst[o] = '\0';
+}
+
+/* The value of the first key of keys (a NULL-terminated list) that obj has
+ * with a non-null value, and that key in *key; NULL when none. */
+static json_t *first(const json_t *obj, const char *const *keys, const char **key)
+{
+	for (; *keys; keys++) {
+		json_t *v = json_object_get(obj, *keys);
+		if (v && !json_is_null(v)) {
+			*key = *keys;
+			return v;
+		}
+	}
+	return NULL;
+}
+
+static int store(struct ctx *c, const char *s, size_t n, const char **out)
+{
+	char *copy = wf_arena_strndup(c->arena, s, n);
+	if (!copy)
+		return fail_nomem(c);
+	*out = copy;
+	return 0;
+}
+
+static int store_json_string(struct ctx *c, const json_t *v, const char **out)
+{
+	return store(c, json_string_value(v), json_string_length(v), out);
+}
+
+static bool blank(const char *s)
+{
+	for (; *s; s++)
+		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r' &&
+		    *s != '\f' && *s != '\v')
+			return false;
+	return true;
+}
+
+static bool contains_nocase(const char *s, const char *word)
+{
+	size_t n = strlen(word);
+	for (; *s; s++)
+		if (strncasecmp(s, word, n) == 0)
+			return true;
+	return false;
+}
+
+/* How a headline or body element's content type reads. */
+enum text_kind {
+	KIND_PLAIN = 0,  /* none, or text/plain */
+	KIND_MARKUP = 1, /* names html, xml or nitf */
+	KIND_OTHER = 2,  /* anything else: used as it is */
+};
+
+static enum text_kind kind_of(const json_t *elem)
+{
+	const json_t *ct = json_object_get(elem, "contentType");
+	if (!json_is_string(ct))
+		ct = json_object_get(elem, "contenttype");
+	if (!json_is_string(ct))
+		return KIND_PLAIN;
+	const char *t = json_string_value(ct);
+	if (strncasecmp(t, "text/plain", 10) == 0 &&
+	    (t[10] == '\0' || t[10] == ';' || t[10] == ' '))
+		return KIND_PLAIN;
+	if (contains_nocase(t, "html") || contains_nocase(t, "xml") ||
+	    contains_nocase(t, "nitf"))
+		return KIND_MARKUP;
+	return KIND_OTHER;
+}
+
+static bool role_is_main(const json_t *elem)
+{
+	const json_t *role = json_object_get(elem, "role");
+	return !role || json_is_null(role) ||
+	       (json_is_string(role) && strcmp(json_string_value(role), "main") == 0);
+}
+
+/* The text of a string value that holds HTML. */
+static int store_html(struct ctx *c, const json_t *v, const char **out)
+{
+	int rc = wf_html_to_text(c->arena, json_string_value(v),
+	                         json_string_length(v), out, NULL);
+	return rc == 0 ? 0 : fail_nomem(c);
+}
+
+/* Check that v is an array of objects each with a string "value" (what ninjs
+ * "headlines" and "bodies" are). */
+static int check_text_array(struct ctx *c, const json_t *v, const char *key)
+{
+	bool ok = json_is_array(v);
+	size_t i;
+	const json_t *e;
+	if (ok)
+		json_array_foreach(v, i, e)
+		{
+			if (!json_is_object(e) ||
+			    !json_is_string(json_object_get(e, "value"))) {
+				ok = false;
+				break;
+			}
+		}
+	if (ok)
+		return 0;
+	return fail(c, WF_ETYPE,
+	            "field \"%s\" must be an array of objects with a string \"value\"",
+	            key);
+}
+
+/* The chosen element's value, made text according to its content type. */
+static int store_element(struct ctx *c, const json_t *elem, const char **out)
+{
+	const json_t *v = json_object_get(elem, "value");
+	if (kind_of(elem) == KIND_MARKUP)
+		return store_html(c, v, out);
+	return store_json_string(c, v, out);
+}
+
+static int read_headlines(struct ctx *c, const json_t *v, const char *key,
+                          const char **out)
+{
+	int rc = check_text_array(c, v, key);
+	if (rc)
+		return rc;
+	if (json_array_size(v) == 0) {
+		*out = "";
+		return 0;
+	}
+	const json_t *pick = json_array_get(v, 0);
+	size_t i;
+	const json_t *e;
+	json_array_foreach(v, i, e)
+	{
+		const json_t *role = json_object_get(e, "role");
+		if (json_is_string(role) && strcmp(json_string_value(role), "main") == 0) {
+			pick = e;
+			break;
+		}
+	}
+	return store_element(c, pick, out);
+}
+
+static int read_bodies(struct ctx *c, const json_t *v, const char *key,
+                       const char **out)
+{
+	int rc = check_text_array(c, v, key);
+	if (rc)
+		return rc;
+	const json_t *pick = NULL;
+	int best = 0;
+	size_t i;
+	const json_t *e;
+	json_array_foreach(v, i, e)
+	{
+		int rank = (role_is_main(e) ? 0 : 3) + (int)kind_of(e);
+		if (!pick || rank < best) {
+			pick = e;
+			best = rank;
+		}
+	}
+	if (!pick) {
+		*out = "";
+		return 0;
+	}
+	return store_element(c, pick, out);
+}
+
+static int type_error(struct ctx *c, const char *key, const char *what)
+{
+	return fail(c, WF_ETYPE, "field \"%s\" must be %s", key, what);
+}
+
+static int read_id(struct ctx *c, const json_t *root, struct fields *f,
+                   bool *ninjs)
+{
+	static const char *const keys[] = {"id", "uri", NULL};
+	const char *key = NULL;
+	const json_t *v = first(root, keys, &key);
+	if (!v)
+		return fail(c, WF_ENOID, "no id: expected \"id\" or \"uri\"");
+	*ninjs = strcmp(key, "uri") == 0;
+
+	if (!json_is_string(v))
+		return type_error(c, key, "a string");
+	const char *id = json_string_value(v);
+	size_t id_len = json_string_length(v);
+	if (id_len == 0)
+		return fail(c, WF_ENOID, "no id: field \"%s\" is empty", key);
+	if (!*ninjs)
+		return store(c, id, id_len, &f->id);
+
+	/* ninjs: the uri names the item, the version this revision of it. */
+	const json_t *ver = json_object_get(root, "version");
+	char vnum[32];
+	const char *vs = NULL;
+	size_t vs_len = 0;
+	if (json_is_string(ver)) {
+		vs = json_string_value(ver);
+		vs_len = json_string_length(ver);
+	} else if (json_is_integer(ver)) {
+		vs_len = (size_t)snprintf(vnum, sizeof vnum, "%" JSON_INTEGER_FORMAT,
+		                          json_integer_value(ver));
+		vs = vnum;
+	} else if (ver && !json_is_null(ver)) {
+		return type_error(c, "version", "a string or an integer");
+	}
+	if (vs_len == 0)
+		return store(c, id, id_len, &f->id);
+	char *out = wf_arena_alloc(c->arena, id_len + 1 + vs_len + 1);
+	if (!out)
+		return fail_nomem(c);
+	memcpy(out, id, id_len);
+	out[id_len] = '@';
+	memcpy(out + id_len + 1, vs, vs_len);
+	out[id_len + 1 + vs_len] = '\0';
+	f->id = out;
+	return 0;
+}
+
+static int read_time(struct ctx *c, const json_t *root, struct fields *f)
+{
+	static const char *const keys[] = {"time", "versioncreated", "versionCreated",
+	                                   "firstcreated", "firstCreated", NULL};
+	const char *key = NULL;
+	const json_t *v = first(root, keys, &key);
+	if (!v)
+		return fail(c, WF_ENOTIME,
+		            "no time: expected \"time\", \"versioncreated\" or "
+		            "\"firstcreated\" (3.x: \"versionCreated\", \"firstCreated\")");
+	if (json_is_string(v)) {
+		const char *s = json_string_value(v);
+		size_t n = json_string_length(v);
+		const char *why = wf_time_why(s, n);
+		if (!why)
+			return wf_time_parse(s, n, &f->time_ms);
+		char shown[64];
+		clip(shown, sizeof shown, s, n, true);
+		return fail(c, WF_EBADTIME, "%s \"%s\" %s", key, shown, why);
+	}
+	if (json_is_number(v)) {
+		if (wf_time_from_epoch(json_number_value(v), &f->time_ms) == 0)
+			return 0;
+		if (json_is_integer(v))
+			return fail(c, WF_EBADTIME,
+			            "%s %" JSON_INTEGER_FORMAT
+			            " is out of range (years 0000-9999)",
+			            key, json_integer_value(v));
+		return fail(c, WF_EBADTIME, "%s %.15g is out of range (years 0000-9999)",
+		            key, json_real_value(v));
+	}
+	return type_error(c, key, "a string or a number");
+}
+
+static int read_source(struct ctx *c, const json_t *root, struct fields *f)
+{
+	static const char *const keys[] = {"source", "copyrightholder",
+	                                   "copyrightHolder", "by", "byline",
+	                                   "provider", NULL};
+	const char *key = NULL;
+	const json_t *v = first(root, keys, &key);
+	if (!v) {
+		f->source = "";
+		return 0;
+	}
+	if (json_is_string(v))
+		return store_json_string(c, v, &f->source);
+	if (strcmp(key, "provider") == 0 && json_is_object(v)) {
+		const json_t *name = json_object_get(v, "name");
+		if (json_is_string(name))
+			return store_json_string(c, name, &f->source);
+	}
+	return type_error(c, key,
+	                  strcmp(key, "provider") == 0
+	                          ? "a string or an object with a string \"name\""
+	                          : "a string");
+}
+
+static int read_lang(struct ctx *c, const json_t *root, struct fields *f)
+{
+	static const char *const keys[] = {"lang", "language", NULL};
+	const char *key = NULL;
+	const json_t *v = first(root, keys, &key);
+	if (!v) {
+		f->lang = "";
+		return 0;
+	}
+	if (!json_is_string(v))
+		return type_error(c, key, "a string");
+	const char *s = json_string_value(v);
+	size_t n = json_string_length(v);
+	char *out = wf_arena_alloc(c->arena, n + 1);
+	if (!out)
+		return fail_nomem(c);
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		out[i] = ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a')
+		         : ch == '_'            ? '-'
+		                                : ch;
+	}
+	out[n] = '\0';
+	f->lang = out;
+	return 0;
+}
+
+static int read_title(struct ctx *c, const json_t *root, bool ninjs,
+                      struct fields *f)
+{
+	static const char *const flat_keys[] = {"title", "headline", "headlines", NULL};
+	static const char *const ninjs_keys[] = {"headline", "headlines", "title", NULL};
+	const char *key = NULL;
+	const json_t *v = first(root, ninjs ? ninjs_keys : flat_keys, &key);
+	if (!v) {
+		f->title = "";
+		return 0;
+	}
+	if (strcmp(key, "headlines") == 0)
+		return read_headlines(c, v, key, &f->title);
+	if (!json_is_string(v))
+		return type_error(c, key, "a string");
+	return store_json_string(c, v, &f->title);
+}
+
+static int read_body(struct ctx *c, const json_t *root, struct fields *f)
+{
+	static const char *const keys[] = {"body", "body_text", "body_html",
+	                                   "bodies", NULL};
+	const char *key = NULL;
+	const json_t *v = first(root, keys, &key);
+	if (!v) {
+		f->body = "";
+		return 0;
+	}
+	if (strcmp(key, "bodies") == 0)
+		return read_bodies(c, v, key, &f->body);
+	if (!json_is_string(v))
+		return type_error(c, key, "a string");
+	if (strcmp(key, "body_html") == 0)
+		return store_html(c, v, &f->body);
+	return store_json_string(c, v, &f->body);
+}
+
+static int read_fields(struct ctx *c, const json_t *root, struct fields *f)
+{
+	bool ninjs = false;
+	int rc;
+	if ((rc = read_id(c, root, f, &ninjs)) || (rc = read_time(c, root, f)) ||
+	    (rc = read_source(c, root, f)) || (rc = read_lang(c, root, f)) ||
+	    (rc = read_title(c, root, ninjs, f)) || (rc = read_body(c, root, f)))
+		return rc;
+	if (blank(f->title) && blank(f->body))
+		return fail(c, WF_ENOTEXT, "no title and no body");
+	return 0;
+}
+
+/* Translate a jansson error into a wf_error and a reason. */
+static int json_fail(struct ctx *c, const json_error_t *err)
+{
+	char text[160];
+	clip(text, sizeof text, err->text, strnlen(err->text, sizeof err->text), false);
+	switch (json_error_code(err)) {
+	case json_error_out_of_memory:
+		return fail_nomem(c);
+	case json_error_invalid_utf8:
+		return fail(c, WF_EUTF8, "invalid UTF-8: %s (column %d)", text,
+		            err->column);
+	case json_error_null_character:
+		return fail(c, WF_EJSON,
+		            "invalid JSON: a string contains \\u0000 (column %d)",
+		            err->column);
+	default:
+		return fail(c, WF_EJSON, "invalid JSON: %s (column %d)", text,
+		            err->column);
+	}
+}
+
+static const char *json_type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+	case JSON_REAL:
+		return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "a boolean";
+	case JSON_NULL:
+		return "null";
+	default:
+		return "an object";
+	}
+}
+
+int wf_parse_line(struct wf_arena *arena, const char *line, size_t len,
+                  struct wf_article *out, char *reason, size_t reason_len)
+{
+	struct ctx c = {arena, reason, reason ? reason_len : 0};
+	if (c.reason_len > 0)
+		reason[0] = '\0';
+	if (!arena || !out || (!line && len))
+		return fail(&c, WF_EINVAL, "invalid argument");
+
+	size_t lead = 0;
+	while (lead < len && (line[lead] == ' ' || line[lead] == '\t' ||
+	                      line[lead] == '\r' || line[lead] == '\n'))
+		lead++;
+	if (lead == len)
+		return fail(&c, WF_EJSON, "empty line");
+	const char *nul = memchr(line, '\0', len);
+	if (nul)
+		return fail(&c, WF_EJSON, "NUL byte at offset %zu", (size_t)(nul - line));
+
+	json_error_t err;
+	json_t *root = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+	                          &err);
+	if (!root)
+		return json_fail(&c, &err);
+	int rc;
+	struct fields f = {0};
+	if (!json_is_object(root))
+		rc = fail(&c, WF_ENOTOBJ, "not a JSON object: the line is %s",
+		          json_type_name(root));
+	else
+		rc = read_fields(&c, root, &f);
+	json_decref(root);
+	if (rc)
+		return rc;
+
+	out->id = f.id;
+	out->source = f.source;
+	out->lang = f.lang;
+	out->title = f.title;
+	out->body = f.body;
+	out->time_ms = f.time_ms;
+	return 0;
+}
+
+/* The stage: stateless, so any number of workers share it. */
+
+static int parse_init(void **self, const struct wf_config *cfg)
+{
+	(void)cfg;
+	wf_html_init();
+	*self = NULL;
+	return 0;
+}
+
+static int parse_process(void *self, struct wf_batch *b)
+{
+	(void)self;
+	char reason[WF_PARSE_REASON_MAX];
+	for (size_t i = 0; i < b->n; i++) {
+		struct wf_article *a = &b->items[i];
+		if (a->rejected)
+			continue;
+		int rc = wf_parse_line(&b->arena, a->line, a->line_len, a, reason,
+		                       sizeof reason);
+		if (rc)
+			wf_batch_reject(b, a, rc, reason);
+	}
+	return WF_FLOW_OK;
+}
+
+static void parse_free(void *self)
+{
+	(void)self;
+}
+
+const struct wf_stage_ops wf_parse_stage = {
+	.name = "parse",
+	.parallel = true,
+	.init = parse_init,
+	.process = parse_process,
+	.flush = NULL,
+	.free = parse_free,
+};
