@@ -13,8 +13,11 @@
 #include "wf_version.h"
 #include "wirefold/bundle.h"
 #include "wirefold/day.h"
+#include "wirefold/digest.h"
 #include "wirefold/error.h"
+#include "wirefold/fingerprint.h"
 #include "wirefold/runtime.h"
+#include "wirefold/stats.h"
 
 static const char run_help[] =
 	"usage: wirefold [run] [options] < feed.jsonl\n"
@@ -38,7 +41,25 @@ static const char run_help[] =
 	"      --story-idle DUR a story closes after this long without news (default 72h)\n"
 	"      --line-max SIZE  longest accepted line (default 8M); longer lines are rejected\n"
 	"      --timings        print CPU time per stage at the end\n"
-	"  -q, --quiet          no summary on stderr (reject messages still appear)\n"
+	"\n"
+	"duplicate detection (defaults measured on labelled wire data; see docs/DEDUP.md):\n"
+	"      --shingle N           words per shingle (default 3)\n"
+	"      --minhash K           MinHash signature length (default 128)\n"
+	"      --lsh-threshold J     Jaccard similarity the LSH bands aim at (default 0.3)\n"
+	"      --dup-containment C   share of the shorter text's shingles that must be in\n"
+	"                            the longer one (default 0.5)\n"
+	"      --dup-number-misses N numbers of the shorter text allowed to be missing from\n"
+	"                            the longer (default 0: other figures, other report)\n"
+	"      --dup-number-share S  ... or this share of them, for corrections (0.34)\n"
+	"      --dup-name-misses S   share of its capitalised names allowed missing (0.34)\n"
+	"      --lede-words N        words of the lede, indexed on its own so that cut or\n"
+	"                            extended copies are found (default 40)\n"
+	"      --lede-threshold J    Jaccard similarity the lede bands aim at (default 0.5)\n"
+	"      --update-growth G     a later text with G times the shingles that contains\n"
+	"                            the earlier one is an update (default 1.15)\n"
+	"  -q, --quiet          no progress line and no summary on stderr (reject\n"
+	"                       messages still appear); the progress line is only\n"
+	"                       ever drawn when stderr is a terminal\n"
 	"  -h, --help           this help\n"
 	"  -V, --version        the version\n"
 	"\n"
@@ -56,8 +77,11 @@ static const char run_help[] =
 	"  wirefold --emit unique -o /dev/shm/b < feed.jsonl > unique.jsonl\n"
 	"  zcat feed.jsonl.gz | wirefold --tz America/New_York --emit assignments | jq .\n"
 	"\n"
-	"other commands:\n"
-	"  wirefold cat [--json|--text] BUNDLE...   print bundles\n";
+	"other commands (each has --help):\n"
+	"  wirefold cat [--json|--text] BUNDLE...   print bundles\n"
+	"  wirefold digest [-o FILE.html] BUNDLE    a day's stories as one HTML page\n"
+	"  wirefold stats [--json] BUNDLE...        articles, duplicates, stories and\n"
+	"                                           sources of each day\n";
 
 static const char cat_help[] =
 	"usage: wirefold cat [--json|--text] BUNDLE...\n"
@@ -73,6 +97,49 @@ static const char cat_help[] =
 	"examples:\n"
 	"  wirefold cat bundles/1987-03-06.stories.jsonl.zst | less\n"
 	"  wirefold cat --json bundles/*.zst | jq -r 'select(.story) | .headline'\n"
+	"\n"
+	"exit status: 0 all printed, 1 a file could not be read or is not a bundle,\n"
+	"2 bad command line.\n";
+
+static const char digest_help[] =
+	"usage: wirefold digest [-o FILE.html] [--top N] BUNDLE\n"
+	"\n"
+	"Writes a day's bundle as one self-contained HTML page for editors: the stories\n"
+	"in the bundle's order (most sources first, then most articles), each with its\n"
+	"headline, time span, sources, a bar chart of its articles per hour, its items\n"
+	"with their lead sentences, and the collapsed duplicates and updates one click\n"
+	"away. A filter box narrows the page to the stories that mention a word; open\n"
+	"PAGE.html#q=WORD to start with one. The page loads nothing from anywhere, works\n"
+	"opened from disk and reads well on a phone.\n"
+	"\n"
+	"options:\n"
+	"  -o, --out FILE   write the page to FILE, replacing it atomically\n"
+	"                   (default, or -: stdout)\n"
+	"  -n, --top N      only the N most important stories (default: all)\n"
+	"  -h, --help       this help\n"
+	"\n"
+	"examples:\n"
+	"  wirefold digest -o 1987-03-05.html bundles/1987-03-05.stories.jsonl.zst\n"
+	"  wirefold digest --top 20 bundles/1987-03-05.stories.jsonl.zst > top20.html\n"
+	"\n"
+	"exit status: 0 the page was written, 1 the bundle could not be read or the page\n"
+	"not written, 2 bad command line.\n";
+
+static const char stats_help[] =
+	"usage: wirefold stats [--json] [--top N] BUNDLE...\n"
+	"\n"
+	"Prints the numbers of each day: articles, items shown, duplicates and updates\n"
+	"collapsed, stories (and how many more than one source carried), sources; then\n"
+	"each day's top stories and sources.\n"
+	"\n"
+	"options:\n"
+	"      --json     one JSON object per bundle, each on a line of its own\n"
+	"  -n, --top N    how many top stories and sources to list (default 5)\n"
+	"  -h, --help     this help\n"
+	"\n"
+	"examples:\n"
+	"  wirefold stats bundles/*.zst\n"
+	"  wirefold stats --json bundles/*.zst | jq -r '[.day, .articles, .duplicates] | @tsv'\n"
 	"\n"
 	"exit status: 0 all printed, 1 a file could not be read or is not a bundle,\n"
 	"2 bad command line.\n";
@@ -130,6 +197,28 @@ int wf_parse_size(const char *s, size_t *bytes)
 	return 0;
 }
 
+static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v < lo || v > hi)
+		return WF_EINVAL;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int parse_share(const char *s, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= 0.0 && v <= 1.0))
+		return WF_EINVAL;
+	*out = v;
+	return 0;
+}
+
 static int usage_error(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "wirefold: ");
@@ -140,7 +229,9 @@ static int usage_error(const char *fmt, const char *arg)
 
 enum {
 	OPT_TZ = 256, OPT_REJECTS, OPT_WINDOW, OPT_LATENESS, OPT_IDLE,
-	OPT_LINE_MAX, OPT_TIMINGS, OPT_JSON, OPT_TEXT,
+	OPT_LINE_MAX, OPT_TIMINGS, OPT_JSON, OPT_TEXT, OPT_SHINGLE, OPT_MINHASH,
+	OPT_LSH, OPT_CONTAIN, OPT_NUMMISS, OPT_NAMEMISS, OPT_GROWTH, OPT_LEDE,
+	OPT_LEDE_T, OPT_NUMSHARE,
 };
 
 int wf_cli_parse_run(int argc, char **argv, struct wf_config *cfg)
@@ -156,6 +247,16 @@ int wf_cli_parse_run(int argc, char **argv, struct wf_config *cfg)
 		{"story-idle", required_argument, NULL, OPT_IDLE},
 		{"line-max", required_argument, NULL, OPT_LINE_MAX},
 		{"timings", no_argument, NULL, OPT_TIMINGS},
+		{"shingle", required_argument, NULL, OPT_SHINGLE},
+		{"minhash", required_argument, NULL, OPT_MINHASH},
+		{"lsh-threshold", required_argument, NULL, OPT_LSH},
+		{"dup-containment", required_argument, NULL, OPT_CONTAIN},
+		{"dup-number-misses", required_argument, NULL, OPT_NUMMISS},
+		{"dup-name-misses", required_argument, NULL, OPT_NAMEMISS},
+		{"update-growth", required_argument, NULL, OPT_GROWTH},
+		{"lede-words", required_argument, NULL, OPT_LEDE},
+		{"lede-threshold", required_argument, NULL, OPT_LEDE_T},
+		{"dup-number-share", required_argument, NULL, OPT_NUMSHARE},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -216,6 +317,51 @@ int wf_cli_parse_run(int argc, char **argv, struct wf_config *cfg)
 		case OPT_TIMINGS:
 			cfg->timings = true;
 			break;
+		case OPT_SHINGLE:
+			if (parse_uint(optarg, 1, 8, &cfg->fp.shingle) < 0)
+				return usage_error("--shingle takes 1 to 8 words, not '%s'", optarg);
+			break;
+		case OPT_MINHASH:
+			if (parse_uint(optarg, 8, WF_MINHASH_MAX, &cfg->fp.minhash_k) < 0)
+				return usage_error("--minhash takes 8 to 256 values, not '%s'", optarg);
+			break;
+		case OPT_LSH:
+			if (parse_share(optarg, &cfg->dedup.lsh_threshold) < 0)
+				return usage_error("--lsh-threshold takes a number in [0, 1], not '%s'", optarg);
+			break;
+		case OPT_CONTAIN:
+			if (parse_share(optarg, &cfg->dedup.min_containment) < 0)
+				return usage_error("--dup-containment takes a number in [0, 1], not '%s'", optarg);
+			break;
+		case OPT_NUMMISS:
+			if (parse_uint(optarg, 0, 1000, &cfg->dedup.max_number_misses) < 0)
+				return usage_error("--dup-number-misses takes a count, not '%s'", optarg);
+			break;
+		case OPT_LEDE:
+			if (parse_uint(optarg, 1, 100000, &cfg->fp.lede_words) < 0)
+				return usage_error("--lede-words takes a count of words, not '%s'", optarg);
+			break;
+		case OPT_LEDE_T:
+			if (parse_share(optarg, &cfg->dedup.lede_threshold) < 0)
+				return usage_error("--lede-threshold takes a number in [0, 1], not '%s'", optarg);
+			break;
+		case OPT_NUMSHARE:
+			if (parse_share(optarg, &cfg->dedup.max_number_miss_share) < 0)
+				return usage_error("--dup-number-share takes a number in [0, 1], not '%s'", optarg);
+			break;
+		case OPT_NAMEMISS:
+			if (parse_share(optarg, &cfg->dedup.max_name_miss_share) < 0)
+				return usage_error("--dup-name-misses takes a number in [0, 1], not '%s'", optarg);
+			break;
+		case OPT_GROWTH: {
+			char *end;
+			errno = 0;
+			double g = strtod(optarg, &end);
+			if (errno || *end || !(g >= 1.0 && g <= 100.0))
+				return usage_error("--update-growth takes a number >= 1, not '%s'", optarg);
+			cfg->dedup.update_growth = g;
+			break;
+		}
 		case 'q':
 			cfg->quiet = true;
 			break;
@@ -331,6 +477,136 @@ static int cmd_cat(int argc, char **argv)
 	return status;
 }
 
+static int sub_usage(const char *cmd, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "wirefold %s: ", cmd);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'wirefold %s --help'.\n", cmd);
+	return WF_EXIT_USAGE;
+}
+
+/* "--top N": a count from 1 to a million */
+static int parse_top(const char *s, size_t *n)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v < 1 || v > 1000000)
+		return WF_EINVAL;
+	*n = v;
+	return 0;
+}
+
+static int cmd_digest(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"out", required_argument, NULL, 'o'},
+		{"top", required_argument, NULL, 'n'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	struct wf_digest_opts dopts = {0};
+	const char *out = NULL;
+	optind = 1;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, ":o:n:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			if (!*optarg)
+				return sub_usage("digest", "--out needs a file name%s", "");
+			out = optarg;
+			break;
+		case 'n':
+			if (parse_top(optarg, &dopts.top) < 0)
+				return sub_usage("digest", "--top takes a number from 1, not '%s'", optarg);
+			break;
+		case 'h':
+			fputs(digest_help, stdout);
+			return WF_EXIT_OK;
+		case ':':
+			return sub_usage("digest", "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return sub_usage("digest", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind == argc)
+		return sub_usage("digest", "no bundle given%s", "");
+	if (argc - optind > 1)
+		return sub_usage("digest", "one bundle at a time; what is '%s'?", argv[optind + 1]);
+	char err[512];
+	int rc = wf_digest_file(argv[optind], out, &dopts, err, sizeof err);
+	if (rc == 0 && fflush(stdout) == EOF)
+		rc = errno == EPIPE ? WF_EPIPE : WF_EIO;
+	if (rc < 0 && rc != WF_EPIPE)
+		fprintf(stderr, "wirefold digest: %s\n", err);
+	return rc < 0 ? WF_EXIT_FAILURE : WF_EXIT_OK;
+}
+
+static int cmd_stats(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, OPT_JSON},
+		{"top", required_argument, NULL, 'n'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	bool json = false;
+	size_t top = 5;
+	optind = 1;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, ":n:h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_JSON:
+			json = true;
+			break;
+		case 'n':
+			if (parse_top(optarg, &top) < 0)
+				return sub_usage("stats", "--top takes a number from 1, not '%s'", optarg);
+			break;
+		case 'h':
+			fputs(stats_help, stdout);
+			return WF_EXIT_OK;
+		case ':':
+			return sub_usage("stats", "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return sub_usage("stats", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind == argc)
+		return sub_usage("stats", "no bundle given%s", "");
+	struct wf_stats *days = calloc((size_t)(argc - optind), sizeof *days);
+	if (!days) {
+		fprintf(stderr, "wirefold stats: out of memory\n");
+		return WF_EXIT_FAILURE;
+	}
+	int status = WF_EXIT_OK, rc = 0;
+	size_t n = 0;
+	for (int i = optind; i < argc && rc != WF_EPIPE; i++) {
+		char err[512];
+		if (wf_stats_read(argv[i], top, &days[n], err, sizeof err) < 0) {
+			fprintf(stderr, "wirefold stats: %s\n", err);
+			status = WF_EXIT_FAILURE;
+			continue;
+		}
+		if (!json) {
+			n++; /* the table needs every day first */
+			continue;
+		}
+		rc = wf_stats_print_json(stdout, &days[n], top);
+		wf_stats_close(&days[n]);
+	}
+	if (!json && n)
+		rc = wf_stats_print_text(stdout, days, n, top);
+	for (size_t i = 0; i < n; i++)
+		wf_stats_close(&days[i]);
+	free(days);
+	if (rc < 0 || fflush(stdout) == EOF)
+		status = WF_EXIT_FAILURE;
+	return status;
+}
+
 int wf_cli_main(int argc, char **argv)
 {
 	/* A closed stdout must show up as EPIPE on write, not kill us before
@@ -338,6 +614,10 @@ int wf_cli_main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (argc > 1 && strcmp(argv[1], "cat") == 0)
 		return cmd_cat(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "digest") == 0)
+		return cmd_digest(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "stats") == 0)
+		return cmd_stats(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
 	return cmd_run(argc, argv);

@@ -1,146 +1,386 @@
-/* dedup.c — exact-duplicate detection over a time window (ordered stage).
+/* dedup.c — near-duplicate detection over a time window (ordered stage).
  *
- * Entries live in a FIFO in arrival order; an open-addressing table maps the
- * normalized-text hash to an entry.  An entry leaves both once the stream's
- * event time (the largest time seen) is more than window_ms past its time;
- * arrival order is close to time order on a wire, so the FIFO head is the
- * oldest entry, and an out-of-order old entry just waits behind it. */
+ * Every accepted article enters an index that holds the articles of the last
+ * window_ms of event time.  A new article finds its candidates there by
+ * MinHash LSH bands and by SimHash blocks (Manku et al.: with 4 blocks of 16
+ * bits, two hashes within Hamming distance 3 agree on at least one block),
+ * verifies each on the exact shingle sets, and checks that the facts agree:
+ * the numbers and capitalised names of the shorter text must be found in the
+ * longer one.  The best verified candidate makes the article a `dup` of its
+ * canonical item, or an `update` when the article is a fuller version that
+ * contains it.  Otherwise the article is `new`.
+ *
+ * Entries sit in a FIFO ring in arrival order and leave it (and every
+ * bucket) once the stream's event time is window_ms past them. */
 #include "wirefold/dedup.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "wirefold/batch.h"
 #include "wirefold/config.h"
 #include "wirefold/error.h"
+#include "wirefold/map.h"
+#include "wirefold/minhash.h"
 #include "wirefold/stage.h"
 
+enum { SIMHASH_BLOCKS = 4, MAX_CANDIDATES = 256 };
+
 struct entry {
-	uint64_t h[2];
+	uint64_t seq;
 	int64_t time_ms;
 	char *id;
+	char *canon; /* the root item this one is a copy of, or id */
+	uint64_t simhash;
+	uint32_t n_words, n_shingles, n_wordset, n_numbers, n_names;
+	uint32_t *shingles, *words, *numbers, *names;
+	uint64_t *keys; /* band keys, lede band keys, simhash block keys */
+};
+
+struct bucket {
+	uint32_t n, cap;
+	uint64_t seq[];
 };
 
 struct dedup {
-	int64_t window_ms;
-	int64_t now_ms; /* largest event time seen */
-	struct entry *fifo; /* ring of cap entries, head..head+n */
+	struct wf_dedup_params p;
+	unsigned k, bands, rows;
+	unsigned lede_k, lede_bands, lede_rows;
+	int64_t now_ms;
+	struct entry **ring; /* cap slots; entries base .. base + n - 1 */
 	size_t cap, head, n;
-	uint64_t *slots; /* table: 0 empty, else 1 + absolute FIFO position */
-	size_t nslots;   /* power of two, >= 2 * cap */
-	uint64_t base;   /* absolute position of fifo[head] */
+	uint64_t base;
+	struct wf_map buckets; /* key → struct bucket */
 };
 
-static size_t slot_of(const struct dedup *d, const uint64_t h[2])
-{
-	return (size_t)(h[0] ^ (h[1] >> 7)) & (d->nslots - 1);
-}
+/* ---- buckets ---------------------------------------------------------- */
 
-static struct entry *at(struct dedup *d, uint64_t pos)
+static int bucket_add(struct dedup *d, uint64_t key, uint64_t seq)
 {
-	return &d->fifo[(d->head + (pos - d->base)) % d->cap];
-}
-
-static struct entry *lookup(struct dedup *d, const uint64_t h[2])
-{
-	for (size_t i = slot_of(d, h);; i = (i + 1) & (d->nslots - 1)) {
-		if (!d->slots[i])
-			return NULL;
-		struct entry *e = at(d, d->slots[i] - 1);
-		if (e->h[0] == h[0] && e->h[1] == h[1])
-			return e;
+	struct bucket *b = wf_map_get(&d->buckets, key);
+	if (!b || b->n == b->cap) {
+		uint32_t cap = b ? b->cap * 2 : 2;
+		struct bucket *nb = realloc(b, sizeof *nb + cap * sizeof nb->seq[0]);
+		if (!nb)
+			return WF_ENOMEM;
+		if (!b)
+			nb->n = 0;
+		nb->cap = cap;
+		if (nb != b && wf_map_put(&d->buckets, key, nb) < 0) {
+			if (!b)
+				free(nb);
+			return WF_ENOMEM;
+		}
+		b = nb;
 	}
+	b->seq[b->n++] = seq;
+	return 0;
 }
 
-/* Remove the table slot holding pos, shifting later probes back so no
- * tombstones are needed. */
-static void unlink_slot(struct dedup *d, uint64_t pos)
+static void bucket_remove(struct dedup *d, uint64_t key, uint64_t seq)
 {
-	const uint64_t *h = at(d, pos)->h;
-	size_t mask = d->nslots - 1, i = slot_of(d, h);
-	while (d->slots[i] != pos + 1)
-		i = (i + 1) & mask;
-	for (size_t j = (i + 1) & mask; d->slots[j]; j = (j + 1) & mask) {
-		size_t home = slot_of(d, at(d, d->slots[j] - 1)->h);
-		/* move j into the hole at i when its home is not in (i, j] */
-		if (((j - home) & mask) >= ((j - i) & mask)) {
-			d->slots[i] = d->slots[j];
-			i = j;
+	struct bucket *b = wf_map_get(&d->buckets, key);
+	if (!b)
+		return;
+	for (uint32_t i = 0; i < b->n; i++) {
+		if (b->seq[i] == seq) {
+			b->seq[i] = b->seq[--b->n];
+			break;
 		}
 	}
-	d->slots[i] = 0;
+	if (b->n == 0) {
+		wf_map_del(&d->buckets, key);
+		free(b);
+	}
+}
+
+/* ---- keys ------------------------------------------------------------- */
+
+static unsigned n_keys(const struct dedup *d)
+{
+	return d->bands + d->lede_bands + SIMHASH_BLOCKS;
+}
+
+static void make_keys(const struct dedup *d, const struct wf_fingerprint *fp,
+                      uint64_t *keys)
+{
+	for (unsigned b = 0; b < d->bands; b++) {
+		uint64_t h = 0x6c7368ull + b;
+		for (unsigned r = 0; r < d->rows; r++)
+			h = wf_hash_combine(h, fp->minhash[b * d->rows + r]);
+		keys[b] = wf_hash_finish(h);
+	}
+	for (unsigned b = 0; b < d->lede_bands; b++) {
+		uint64_t h = 0x1ede00ull + b;
+		for (unsigned r = 0; r < d->lede_rows; r++)
+			h = wf_hash_combine(h, fp->lede[b * d->lede_rows + r]);
+		keys[d->bands + b] = wf_hash_finish(h);
+	}
+	for (unsigned s = 0; s < SIMHASH_BLOCKS; s++) {
+		uint64_t block = (fp->simhash >> (16 * s)) & 0xffff;
+		keys[d->bands + d->lede_bands + s] = wf_hash_finish(0x73696d00ull + ((uint64_t)s << 16) + block);
+	}
+}
+
+/* ---- entries ---------------------------------------------------------- */
+
+static struct entry *entry_at(const struct dedup *d, uint64_t seq)
+{
+	if (seq < d->base || seq >= d->base + d->n)
+		return NULL;
+	return d->ring[(d->head + (seq - d->base)) % d->cap];
+}
+
+static void entry_free(struct entry *e)
+{
+	if (!e)
+		return;
+	free(e->id);
+	free(e->canon);
+	free(e);
+}
+
+static uint32_t *copy_u32(uint32_t **dst, const uint32_t *src, uint32_t n)
+{
+	memcpy(*dst, src, n * sizeof *src);
+	uint32_t *at = *dst;
+	*dst += n;
+	return at;
+}
+
+static struct entry *entry_new(const struct dedup *d, const struct wf_article *a,
+                               const char *canon)
+{
+	const struct wf_fingerprint *fp = &a->fp;
+	size_t n32 = (size_t)fp->n_shingles + fp->n_wordset + fp->n_numbers + fp->n_names;
+	struct entry *e = malloc(sizeof *e + n_keys(d) * sizeof(uint64_t) + n32 * sizeof(uint32_t));
+	if (!e)
+		return NULL;
+	e->id = strdup(a->id);
+	e->canon = strdup(canon);
+	if (!e->id || !e->canon) {
+		entry_free(e);
+		return NULL;
+	}
+	e->time_ms = a->time_ms;
+	e->simhash = fp->simhash;
+	e->n_words = fp->n_words;
+	e->n_shingles = fp->n_shingles;
+	e->n_wordset = fp->n_wordset;
+	e->n_numbers = fp->n_numbers;
+	e->n_names = fp->n_names;
+	e->keys = (uint64_t *)(e + 1);
+	make_keys(d, fp, e->keys);
+	uint32_t *p = (uint32_t *)(e->keys + n_keys(d));
+	e->shingles = copy_u32(&p, fp->shingles, fp->n_shingles);
+	e->words = copy_u32(&p, fp->words, fp->n_wordset);
+	e->numbers = copy_u32(&p, fp->numbers, fp->n_numbers);
+	e->names = copy_u32(&p, fp->names, fp->n_names);
+	return e;
 }
 
 static void pop_oldest(struct dedup *d)
 {
-	unlink_slot(d, d->base);
-	free(at(d, d->base)->id);
+	struct entry *e = d->ring[d->head];
+	for (unsigned i = 0; i < n_keys(d); i++)
+		bucket_remove(d, e->keys[i], e->seq);
+	entry_free(e);
+	d->ring[d->head] = NULL;
 	d->head = (d->head + 1) % d->cap;
 	d->base++;
 	d->n--;
 }
 
-static int rebuild(struct dedup *d, size_t cap)
+static int push(struct dedup *d, struct entry *e)
 {
-	struct entry *fifo = malloc(cap * sizeof *fifo);
-	uint64_t *slots = calloc(cap * 2, sizeof *slots);
-	if (!fifo || !slots) {
-		free(fifo);
-		free(slots);
-		return WF_ENOMEM;
+	if (d->n == d->cap) {
+		size_t cap = d->cap * 2;
+		struct entry **ring = malloc(cap * sizeof *ring);
+		if (!ring)
+			return WF_ENOMEM;
+		for (size_t i = 0; i < d->n; i++)
+			ring[i] = d->ring[(d->head + i) % d->cap];
+		free(d->ring);
+		d->ring = ring;
+		d->cap = cap;
+		d->head = 0;
 	}
-	for (size_t k = 0; k < d->n; k++)
-		fifo[k] = d->fifo[(d->head + k) % d->cap];
-	free(d->fifo);
-	free(d->slots);
-	d->fifo = fifo;
-	d->slots = slots;
-	d->cap = cap;
-	d->nslots = cap * 2;
-	d->head = 0;
-	for (size_t k = 0; k < d->n; k++) {
-		size_t i = slot_of(d, fifo[k].h);
-		while (slots[i])
-			i = (i + 1) & (d->nslots - 1);
-		slots[i] = d->base + k + 1;
-	}
+	e->seq = d->base + d->n;
+	for (unsigned i = 0; i < n_keys(d); i++)
+		if (bucket_add(d, e->keys[i], e->seq) < 0) {
+			while (i--)
+				bucket_remove(d, e->keys[i], e->seq);
+			return WF_ENOMEM;
+		}
+	d->ring[(d->head + d->n) % d->cap] = e;
+	d->n++;
 	return 0;
 }
 
-static int push(struct dedup *d, const struct wf_article *a)
+/* ---- verification ----------------------------------------------------- */
+
+/* |a ∩ b| of two sorted arrays. */
+static uint32_t overlap(const uint32_t *a, uint32_t na, const uint32_t *b, uint32_t nb)
 {
-	if (d->n == d->cap && rebuild(d, d->cap * 2) < 0)
-		return WF_ENOMEM;
-	char *id = strdup(a->id);
-	if (!id)
-		return WF_ENOMEM;
-	uint64_t pos = d->base + d->n;
-	struct entry *e = at(d, pos);
-	e->h[0] = a->fp.text_hash[0];
-	e->h[1] = a->fp.text_hash[1];
-	e->time_ms = a->time_ms;
-	e->id = id;
-	d->n++;
-	size_t i = slot_of(d, e->h);
-	while (d->slots[i])
-		i = (i + 1) & (d->nslots - 1);
-	d->slots[i] = pos + 1;
-	return 0;
+	uint32_t i = 0, j = 0, n = 0;
+	while (i < na && j < nb) {
+		if (a[i] < b[j])
+			i++;
+		else if (a[i] > b[j])
+			j++;
+		else
+			n++, i++, j++;
+	}
+	return n;
 }
+
+struct verdict {
+	bool match;
+	enum wf_kind kind;
+	double containment; /* of the shorter in the longer */
+	double jaccard;
+};
+
+/* Compare the article (x) with an earlier entry (y). */
+static struct verdict verify(const struct dedup *d, const struct wf_fingerprint *x,
+                             const struct entry *y)
+{
+	struct verdict v = {0};
+	uint32_t nx = x->n_shingles, ny = y->n_shingles;
+	if (!nx || !ny)
+		return v;
+	uint32_t in = overlap(x->shingles, nx, y->shingles, ny);
+	v.containment = (double)in / (nx < ny ? nx : ny);
+	v.jaccard = (double)in / (nx + ny - in);
+	if (v.containment < d->p.min_containment)
+		return v;
+	/* The facts of the shorter text must be in the longer one: a template
+	 * look-alike differs in its figures and names. */
+	bool x_short = x->n_words <= y->n_words;
+	const uint32_t *sn = x_short ? x->numbers : y->numbers;
+	uint32_t nsn = x_short ? x->n_numbers : y->n_numbers;
+	const uint32_t *ln = x_short ? y->numbers : x->numbers;
+	uint32_t nln = x_short ? y->n_numbers : x->n_numbers;
+	uint32_t num_miss = nsn - overlap(sn, nsn, ln, nln);
+	/* a name of the shorter text may stand in lower case in the longer */
+	const uint32_t *sa = x_short ? x->names : y->names;
+	uint32_t nsa = x_short ? x->n_names : y->n_names;
+	const uint32_t *lw = x_short ? y->words : x->words;
+	uint32_t nlw = x_short ? y->n_wordset : x->n_wordset;
+	uint32_t name_miss = nsa - overlap(sa, nsa, lw, nlw);
+	if (num_miss > d->p.max_number_misses &&
+	    num_miss > d->p.max_number_miss_share * nsn)
+		return v;
+	if (nsa && (double)name_miss / nsa > d->p.max_name_miss_share)
+		return v;
+	v.match = true;
+	/* A later text that is clearly longer and holds the earlier one is
+	 * an update; anything else is the same report again. */
+	double y_in_x = (double)in / ny;
+	v.kind = nx >= d->p.update_growth * ny && y_in_x >= d->p.min_containment
+	                 ? WF_KIND_UPDATE
+	                 : WF_KIND_DUP;
+	return v;
+}
+
+static int cmp_seq(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The best earlier entry the article duplicates, or NULL. */
+static const struct entry *best_match(struct dedup *d, const struct wf_article *a,
+                                      const uint64_t *keys, struct verdict *out)
+{
+	uint64_t cand[MAX_CANDIDATES];
+	size_t nc = 0;
+	for (unsigned i = 0; i < n_keys(d) && nc < MAX_CANDIDATES; i++) {
+		const struct bucket *b = wf_map_get(&d->buckets, keys[i]);
+		if (!b)
+			continue;
+		/* newest first: a flood of old look-alikes cannot push out the
+		 * recent copy */
+		for (uint32_t j = b->n; j-- > 0 && nc < MAX_CANDIDATES;)
+			cand[nc++] = b->seq[j];
+	}
+	qsort(cand, nc, sizeof *cand, cmp_seq);
+	const struct entry *best = NULL;
+	for (size_t i = 0; i < nc; i++) {
+		if (i && cand[i] == cand[i - 1])
+			continue;
+		const struct entry *y = entry_at(d, cand[i]);
+		if (!y || llabs(y->time_ms - a->time_ms) > d->p.window_ms)
+			continue;
+		struct verdict v = verify(d, &a->fp, y);
+		if (!v.match)
+			continue;
+		/* highest containment wins; ties go to the earliest entry */
+		if (!best || v.containment > out->containment ||
+		    (v.containment == out->containment && v.jaccard > out->jaccard)) {
+			best = y;
+			*out = v;
+		}
+	}
+	return best;
+}
+
+/* ---- the stage -------------------------------------------------------- */
 
 static int dedup_init(void **self, const struct wf_config *cfg)
 {
 	struct dedup *d = calloc(1, sizeof *d);
 	if (!d)
 		return WF_ENOMEM;
-	d->window_ms = cfg->dedup.window_ms;
+	d->p = cfg->dedup;
+	d->k = cfg->fp.minhash_k;
+	wf_lsh_params(d->p.lsh_threshold, d->k, d->p.lsh_weight_fp, 1.0 - d->p.lsh_weight_fp,
+	              &d->bands, &d->rows);
+	d->lede_k = cfg->fp.lede_k;
+	wf_lsh_params(d->p.lede_threshold, d->lede_k, d->p.lsh_weight_fp,
+	              1.0 - d->p.lsh_weight_fp, &d->lede_bands, &d->lede_rows);
 	d->now_ms = INT64_MIN;
 	d->cap = 1024;
-	if (rebuild(d, d->cap) < 0) {
+	d->ring = calloc(d->cap, sizeof *d->ring);
+	if (!d->ring || wf_map_init(&d->buckets) < 0) {
+		free(d->ring);
 		free(d);
 		return WF_ENOMEM;
 	}
 	*self = d;
+	return 0;
+}
+
+static int dedup_article(struct dedup *d, struct wf_batch *b, struct wf_article *a)
+{
+	if (a->time_ms > d->now_ms)
+		d->now_ms = a->time_ms;
+	while (d->n && d->ring[d->head]->time_ms < d->now_ms - d->p.window_ms)
+		pop_oldest(d);
+	uint64_t keys[2 * WF_MINHASH_MAX + SIMHASH_BLOCKS];
+	make_keys(d, &a->fp, keys);
+	struct verdict v = {0};
+	const struct entry *y = best_match(d, a, keys, &v);
+	if (y) {
+		a->kind = v.kind;
+		a->canonical = wf_arena_strndup(&b->arena, y->canon, strlen(y->canon));
+		a->similarity = (float)v.containment;
+		if (!a->canonical)
+			return WF_ENOMEM;
+	} else {
+		a->kind = WF_KIND_NEW;
+		a->canonical = a->id;
+		a->similarity = 1.0f;
+	}
+	struct entry *e = entry_new(d, a, a->canonical);
+	if (!e)
+		return WF_ENOMEM;
+	if (push(d, e) < 0) {
+		entry_free(e);
+		return WF_ENOMEM;
+	}
 	return 0;
 }
 
@@ -149,25 +389,7 @@ static int dedup_process(void *self, struct wf_batch *b)
 	struct dedup *d = self;
 	for (size_t i = 0; i < b->n; i++) {
 		struct wf_article *a = &b->items[i];
-		if (a->rejected)
-			continue;
-		if (a->time_ms > d->now_ms)
-			d->now_ms = a->time_ms;
-		while (d->n && at(d, d->base)->time_ms < d->now_ms - d->window_ms)
-			pop_oldest(d);
-		const struct entry *e = lookup(d, a->fp.text_hash);
-		if (e) {
-			a->kind = WF_KIND_DUP;
-			a->canonical = wf_arena_strndup(&b->arena, e->id, strlen(e->id));
-			a->similarity = 1.0f;
-			if (!a->canonical)
-				return WF_FLOW_ERROR;
-			continue;
-		}
-		a->kind = WF_KIND_NEW;
-		a->canonical = a->id;
-		a->similarity = 1.0f;
-		if (push(d, a) < 0)
+		if (!a->rejected && dedup_article(d, b, a) < 0)
 			return WF_FLOW_ERROR;
 	}
 	return WF_FLOW_OK;
@@ -180,8 +402,8 @@ static void dedup_free(void *self)
 		return;
 	while (d->n)
 		pop_oldest(d);
-	free(d->fifo);
-	free(d->slots);
+	free(d->ring);
+	wf_map_close(&d->buckets);
 	free(d);
 }
 

@@ -1,23 +1,215 @@
-/* fingerprint.c — per-article fingerprints (parallel stage). */
+/* fingerprint.c — shingles, MinHash, SimHash and facts (parallel stage). */
 #include "wirefold/fingerprint.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "wirefold/batch.h"
+#include "wirefold/boilerplate.h"
 #include "wirefold/config.h"
+#include "wirefold/error.h"
+#include "wirefold/minhash.h"
 #include "wirefold/stage.h"
 
-void wf_fingerprint_article(const struct wf_fingerprint_params *p,
-                            struct wf_article *a)
+static int cmp_u32(const void *a, const void *b)
 {
-	XXH128_hash_t h = XXH3_128bits_withSeed(a->norm, a->norm_len, p->seed);
-	a->fp.text_hash[0] = h.low64;
-	a->fp.text_hash[1] = h.high64;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* Sort and drop repeats; returns the new length. */
+static uint32_t sort_unique(uint32_t *v, uint32_t n)
+{
+	if (n < 2)
+		return n;
+	qsort(v, n, sizeof *v, cmp_u32);
+	uint32_t k = 1;
+	for (uint32_t i = 1; i < n; i++)
+		if (v[i] != v[k - 1])
+			v[k++] = v[i];
+	return k;
+}
+
+/* A number token: digits with '.' or ',' inside (normalize keeps those only
+ * between digits). */
+static bool is_number(const char *s, uint32_t len)
+{
+	for (uint32_t i = 0; i < len; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == ','))
+			return false;
+	return len > 0;
+}
+
+/* Spelled-out numbers, so that "nine pct" and "9 percent" carry one fact. */
+static const char *const number_words[] = {
+	"zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
+	"nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen",
+	"sixteen", "seventeen", "eighteen", "nineteen", "twenty",
+};
+static const char *const tens_words[] = {
+	"thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+};
+
+/* The value of a number word, or -1. */
+static int number_word(const char *s, uint32_t len)
+{
+	if (len < 3 || len > 9)
+		return -1;
+	for (unsigned i = 0; i < sizeof number_words / sizeof *number_words; i++)
+		if (strlen(number_words[i]) == len && memcmp(s, number_words[i], len) == 0)
+			return (int)i;
+	for (unsigned i = 0; i < sizeof tens_words / sizeof *tens_words; i++)
+		if (strlen(tens_words[i]) == len && memcmp(s, tens_words[i], len) == 0)
+			return 30 + 10 * (int)i;
+	return -1;
+}
+
+static bool title_all_caps(const struct wf_article *a)
+{
+	for (uint32_t i = 0; i < a->n_title_tokens; i++)
+		if (!(a->tokens[i].flags & (WF_TOK_ALLCAP | WF_TOK_NUM)))
+			return false;
+	return true;
+}
+
+static uint32_t h32(uint64_t h)
+{
+	return (uint32_t)(h >> 32);
+}
+
+static bool digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Figures in text[0..len): runs of digits joined by '.', ',', '/' or '-'
+ * between digits ("1,000", "5.93", "3/4", "16-1/4").  Digits glued to a
+ * letter ("4TH", "B747", or a scanning error such as "Gu1f", "5hipments")
+ * are part of a word, not a figure.  Returns the count. */
+static uint32_t scan_numbers(const char *text, size_t len, uint32_t *out, uint32_t cap,
+                             uint64_t seed)
+{
+	uint32_t n = 0;
+	size_t i = 0;
+	while (i < len && n < cap) {
+		if (!digit(text[i]) || (i && isalpha((unsigned char)text[i - 1]))) {
+			i++;
+			continue;
+		}
+		size_t j = i;
+		while (j < len && (digit(text[j]) ||
+		                   ((text[j] == '.' || text[j] == ',' || text[j] == '/' ||
+		                     text[j] == '-') &&
+		                    j + 1 < len && digit(text[j + 1]) && digit(text[j - 1]))))
+			j++;
+		if (j == len || !isalpha((unsigned char)text[j]))
+			out[n++] = h32(XXH3_64bits_withSeed(text + i, j - i, seed));
+		i = j;
+	}
+	return n;
+}
+
+int wf_fingerprint_article(const struct wf_fingerprint_params *p,
+                           struct wf_arena *arena, struct wf_article *a)
+{
+	struct wf_fingerprint *fp = &a->fp;
+	memset(fp, 0, sizeof *fp);
+	XXH128_hash_t th = XXH3_128bits_withSeed(a->norm, a->norm_len, p->seed);
+	fp->text_hash[0] = th.low64;
+	fp->text_hash[1] = th.high64;
+
+	/* the body's tokens, or the title's when the body is (nearly) empty */
+	uint32_t first = a->n_title_tokens, n = a->n_tokens - a->n_title_tokens;
+	if (n < 2) {
+		first = 0;
+		n = a->n_tokens;
+	}
+	const struct wf_token *tok = a->tokens + first;
+	unsigned k = p->shingle ? p->shingle : 1;
+	uint32_t nsh = n >= k ? n - k + 1 : (n ? 1 : 0);
+	size_t nn = (size_t)a->n_tokens + 1;
+	uint64_t *th64 = wf_arena_alloc(arena, nn * sizeof *th64);
+	uint64_t *sh64 = wf_arena_alloc(arena, (nsh ? nsh : 1) * sizeof *sh64);
+	fp->shingles = wf_arena_alloc(arena, (nsh ? nsh : 1) * sizeof *fp->shingles);
+	fp->words = wf_arena_alloc(arena, nn * sizeof *fp->words);
+	fp->numbers = wf_arena_alloc(arena, nn * sizeof *fp->numbers);
+	fp->names = wf_arena_alloc(arena, nn * sizeof *fp->names);
+	fp->minhash = wf_arena_alloc(arena, (size_t)p->minhash_k * sizeof *fp->minhash);
+	fp->lede = wf_arena_alloc(arena, (size_t)p->lede_k * sizeof *fp->lede);
+	if (!th64 || !sh64 || !fp->shingles || !fp->words || !fp->numbers ||
+	    !fp->names || !fp->minhash || !fp->lede)
+		return WF_ENOMEM;
+
+	/* Numbers as written in the body: "16-1/4" and "6-3/8" are one figure
+	 * each, which the tokens split apart. */
+	bool raw_numbers = first > 0 && a->body;
+	if (raw_numbers) {
+		size_t bs, be, blen = strlen(a->body);
+		wf_boilerplate_strip(a->body, blen, &bs, &be);
+		uint32_t cap = n;
+		fp->n_numbers = scan_numbers(a->body + bs, be - bs, fp->numbers, cap, p->seed);
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		const char *s = a->norm + tok[i].off;
+		th64[i] = XXH3_64bits_withSeed(s, tok[i].len, p->seed);
+		fp->words[i] = h32(th64[i]);
+		int w;
+		if (is_number(s, tok[i].len)) {
+			if (!raw_numbers)
+				fp->numbers[fp->n_numbers++] = h32(th64[i]);
+		} else if ((w = number_word(s, tok[i].len)) >= 0) {
+			char digits[4];
+			int nd = snprintf(digits, sizeof digits, "%d", w);
+			fp->numbers[fp->n_numbers++] =
+				h32(XXH3_64bits_withSeed(digits, (size_t)nd, p->seed));
+		} else if (tok[i].flags & (WF_TOK_CAP | WF_TOK_ALLCAP)) {
+			fp->names[fp->n_names++] = h32(th64[i]);
+		}
+	}
+	/* The title's names and words count too (its subject is the first
+	 * fact), unless it is set in capitals, where every word looks like a
+	 * name. */
+	uint32_t nw = n;
+	if (first > 0 && !title_all_caps(a)) {
+		for (uint32_t i = 0; i < a->n_title_tokens; i++) {
+			const struct wf_token *t = &a->tokens[i];
+			uint32_t h = h32(XXH3_64bits_withSeed(a->norm + t->off, t->len, p->seed));
+			fp->words[nw++] = h;
+			if ((t->flags & (WF_TOK_CAP | WF_TOK_ALLCAP)) && !(t->flags & WF_TOK_NUM))
+				fp->names[fp->n_names++] = h;
+		}
+	}
+	for (uint32_t i = 0; i < nsh; i++) {
+		uint64_t h = th64[i];
+		for (unsigned j = 1; j < k && i + j < n; j++)
+			h = wf_hash_combine(h, th64[i + j]);
+		sh64[i] = wf_hash_finish(h);
+		fp->shingles[i] = h32(sh64[i]);
+	}
+	uint32_t nlede = p->lede_words >= k ? p->lede_words - k + 1 : 1;
+	wf_minhash_oph(sh64, nsh < nlede ? nsh : nlede, fp->lede, p->lede_k,
+	               p->seed ^ 0x1ede);
+	wf_minhash_oph(sh64, nsh, fp->minhash, p->minhash_k, p->seed);
+	fp->simhash = wf_simhash(th64, NULL, n);
+	fp->n_words = n;
+	fp->n_shingles = sort_unique(fp->shingles, nsh);
+	fp->n_wordset = sort_unique(fp->words, nw);
+	fp->n_numbers = sort_unique(fp->numbers, fp->n_numbers);
+	fp->n_names = sort_unique(fp->names, fp->n_names);
+	return 0;
 }
 
 static int fp_init(void **self, const struct wf_config *cfg)
 {
+	if (cfg->fp.minhash_k == 0 || cfg->fp.minhash_k > WF_MINHASH_MAX ||
+	    cfg->fp.lede_k == 0 || cfg->fp.lede_k > WF_MINHASH_MAX)
+		return WF_EINVAL;
 	*self = (void *)&cfg->fp;
 	return 0;
 }
@@ -26,8 +218,9 @@ static int fp_process(void *self, struct wf_batch *b)
 {
 	const struct wf_fingerprint_params *p = self;
 	for (size_t i = 0; i < b->n; i++)
-		if (!b->items[i].rejected)
-			wf_fingerprint_article(p, &b->items[i]);
+		if (!b->items[i].rejected &&
+		    wf_fingerprint_article(p, &b->arena, &b->items[i]) < 0)
+			return WF_FLOW_ERROR;
 	return WF_FLOW_OK;
 }
 

@@ -20,7 +20,7 @@ check() { # check NAME COMMAND...: the command must succeed
 feed_ids() { jq -r '.id // .uri // empty' "$1" 2>/dev/null | sort; }
 bundle_ids() {
 	for f in "$1"/*.zst; do zstd -dc "$f" | tail -n +2; done |
-		jq -r '.items[] | .id, (.duplicates[]?.id), (.version_id // empty)' 2>/dev/null
+		jq -r '.items[] | .id, (.duplicates[]?.id)' 2>/dev/null
 	for f in "$1"/*.zst; do zstd -dc "$f" | tail -n +2; done |
 		jq -r '(.duplicates // [])[] | .id'
 }

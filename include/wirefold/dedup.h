@@ -1,15 +1,24 @@
-/* dedup.h — the duplicate-detection stage (ordered).
+/* dedup.h — the near-duplicate detection stage (ordered).
  *
- * Today: an article whose normalized text equals that of an earlier article
- * still in the window is a `dup` of it.  Entries leave the index once the
- * stream's event time is more than window_ms past them. */
+ * See stages/dedup.c for the method.  An article is `dup` of an earlier one
+ * in the window when the shorter of the two is mostly contained in the longer
+ * (word shingles) and its numbers and names are found there too; `update`
+ * when it is also clearly longer and contains the earlier one. */
 #ifndef WF_DEDUP_H
 #define WF_DEDUP_H
 
 #include <stdint.h>
 
 struct wf_dedup_params {
-	int64_t window_ms; /* --window: how long an article can be duplicated */
+	int64_t window_ms;          /* --window: how long an article can be duplicated */
+	double lsh_threshold;       /* Jaccard threshold the LSH bands are tuned for */
+	double lsh_weight_fp;       /* weight of false positives when tuning (fn: 1 - w) */
+	double min_containment;     /* shingles of the shorter text found in the longer */
+	double lede_threshold;      /* Jaccard threshold of the lede LSH bands */
+	unsigned max_number_misses; /* numbers of the shorter text absent from the longer, */
+	double max_number_miss_share; /* ... or at most this share of them (corrections) */
+	double max_name_miss_share; /* share of its names absent from the longer */
+	double update_growth;       /* an update has at least this × the shingles */
 };
 
 #endif

@@ -1,25 +1,54 @@
 /* fingerprint.h — per-article fingerprints, computed in parallel.
  *
- * Today: a 128-bit XXH3 hash of the normalized token text, which the dedup
- * stage uses to find exact duplicates. */
+ * From the normalized tokens of an article's body (its title when the body
+ * has fewer than two tokens): the sorted set of word-shingle hashes, a
+ * one-permutation MinHash signature over them, a 64-bit SimHash, and the
+ * "facts" — numbers and capitalised names — that tell a re-send from a
+ * template look-alike carrying other figures (DESIGN.md §4).  English number
+ * words up to ninety count as numbers ("nine" = "9"): house styles differ. */
 #ifndef WF_FINGERPRINT_H
 #define WF_FINGERPRINT_H
 
 #include <stdint.h>
 
-struct wf_fingerprint_params {
-	uint64_t seed; /* hash seed; fixed so runs are reproducible */
-};
-
-struct wf_fingerprint {
-	uint64_t text_hash[2]; /* XXH3-128 of wf_article.norm */
-};
-
+struct wf_arena;
 struct wf_article;
 
-/* wf_fingerprint_article: fill a->fp from a->norm (set by normalize).
- * Thread-safe; a is modified, p borrowed. */
-void wf_fingerprint_article(const struct wf_fingerprint_params *p,
-                            struct wf_article *a);
+#define WF_MINHASH_MAX 256
+
+struct wf_fingerprint_params {
+	uint64_t seed;      /* hash seed; fixed so runs are reproducible */
+	unsigned shingle;   /* words per shingle (default 3) */
+	unsigned minhash_k; /* signature length, <= WF_MINHASH_MAX (default 128) */
+	unsigned lede_words; /* words of the lede signature (default 40) */
+	unsigned lede_k;     /* lede signature length, <= WF_MINHASH_MAX (32) */
+};
+
+/* The sets are sorted, distinct 32-bit hashes: at a few hundred elements a
+ * text, a false match between two sets has odds of about 1 in 10^7, and
+ * half the memory of 64-bit hashes matters in the dedup window. */
+struct wf_fingerprint {
+	uint64_t text_hash[2]; /* XXH3-128 of the whole normalized text */
+	uint32_t *shingles;    /* word shingles */
+	uint32_t n_shingles;
+	uint32_t n_words;      /* tokens the shingles were made from */
+	uint32_t *minhash;     /* minhash_k values, over all shingles */
+	uint32_t *lede;        /* lede_k values, over the first lede_words'
+	                        * shingles: reprints cut from the bottom and
+	                        * updates that add to the end keep the lede */
+	uint64_t simhash;
+	uint32_t *words;       /* distinct tokens */
+	uint32_t n_wordset;
+	uint32_t *numbers;     /* number tokens (and number words as digits) */
+	uint32_t n_numbers;
+	uint32_t *names;       /* capitalised tokens and tickers */
+	uint32_t n_names;
+};
+
+/* wf_fingerprint_article: fill a->fp from a->tokens (set by normalize),
+ * allocating from arena.  Returns 0 or WF_ENOMEM.  Thread-safe for distinct
+ * arenas; p borrowed. */
+int wf_fingerprint_article(const struct wf_fingerprint_params *p,
+                           struct wf_arena *arena, struct wf_article *a);
 
 #endif

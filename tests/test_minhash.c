@@ -1,0 +1,149 @@
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wirefold/minhash.h"
+
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
+
+static uint64_t next(void)
+{
+	rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+	return rng;
+}
+
+/* Two random sets with a chosen overlap: |A| = na, |B| = nb, |A∩B| = common. */
+static void make_pair(uint64_t *a, size_t na, uint64_t *b, size_t nb, size_t common)
+{
+	for (size_t i = 0; i < common; i++)
+		a[i] = b[i] = next();
+	for (size_t i = common; i < na; i++)
+		a[i] = next();
+	for (size_t i = common; i < nb; i++)
+		b[i] = next();
+}
+
+enum { K = 128 };
+
+Test(minhash, a_set_is_identical_to_itself)
+{
+	uint64_t a[300];
+	uint32_t s1[K], s2[K];
+	for (int round = 0; round < 50; round++) {
+		size_t n = 1 + next() % 300;
+		for (size_t i = 0; i < n; i++)
+			a[i] = next();
+		wf_minhash_oph(a, n, s1, K, 42);
+		/* order and repeats do not matter */
+		uint64_t b[600];
+		for (size_t i = 0; i < n; i++)
+			b[i] = a[n - 1 - i], b[n + i] = a[i];
+		wf_minhash_oph(b, 2 * n, s2, K, 42);
+		cr_assert_eq(wf_minhash_similarity(s1, s2, K), 1.0);
+		for (unsigned i = 0; i < K; i++)
+			cr_assert_neq(s1[i], WF_MINHASH_EMPTY, "bin %u not densified", i);
+	}
+}
+
+Test(minhash, similarity_is_symmetric_and_empty_sets_match_nothing)
+{
+	uint64_t a[100], b[100];
+	uint32_t sa[K], sb[K], se[K];
+	make_pair(a, 100, b, 100, 40);
+	wf_minhash_oph(a, 100, sa, K, 1);
+	wf_minhash_oph(b, 100, sb, K, 1);
+	cr_assert_eq(wf_minhash_similarity(sa, sb, K), wf_minhash_similarity(sb, sa, K));
+	wf_minhash_oph(a, 0, se, K, 1);
+	cr_assert_eq(wf_minhash_similarity(se, se, K), 0.0);
+	cr_assert_eq(wf_minhash_similarity(sa, se, K), 0.0);
+}
+
+/* Over many random pairs, the estimate is unbiased and within the binomial
+ * error sqrt(J(1-J)/K) of the exact Jaccard similarity. */
+Test(minhash, estimate_is_within_expected_error_of_exact_jaccard)
+{
+	static uint64_t a[400], b[400];
+	uint32_t sa[K], sb[K];
+	int outside = 0, pairs = 0;
+	double bias = 0;
+	for (size_t common = 0; common <= 150; common += 10) {
+		for (int rep = 0; rep < 20; rep++) {
+			size_t na = 200, nb = 150 + next() % 100;
+			make_pair(a, na, b, nb, common);
+			double exact = (double)common / (double)(na + nb - common);
+			wf_minhash_oph(a, na, sa, K, (uint64_t)rep);
+			wf_minhash_oph(b, nb, sb, K, (uint64_t)rep);
+			double est = wf_minhash_similarity(sa, sb, K);
+			double sd = sqrt(exact * (1 - exact) / K) + 1e-9;
+			outside += fabs(est - exact) > 3 * sd + 1.0 / K;
+			bias += est - exact;
+			pairs++;
+		}
+	}
+	cr_assert_lt(outside, pairs / 50, "%d of %d estimates beyond 3 sd", outside, pairs);
+	cr_assert_lt(fabs(bias / pairs), 0.01, "mean bias %f", bias / pairs);
+}
+
+static bool banded_match(const uint32_t *x, const uint32_t *y, unsigned bands, unsigned rows)
+{
+	for (unsigned b = 0; b < bands; b++)
+		if (memcmp(x + b * rows, y + b * rows, rows * sizeof *x) == 0)
+			return true;
+	return false;
+}
+
+/* The chosen bands × rows find most pairs above the threshold and few far
+ * below it. */
+Test(minhash, lsh_finds_pairs_at_the_threshold)
+{
+	const double t = 0.3;
+	unsigned bands, rows;
+	wf_lsh_params(t, K, 0.5, 0.5, &bands, &rows);
+	cr_assert_leq(bands * rows, K);
+	cr_assert_gt(bands, 1);
+	static uint64_t a[300], b[300];
+	uint32_t sa[K], sb[K];
+	int hit_above = 0, hit_far_below = 0, n = 400;
+	for (int i = 0; i < n; i++) {
+		/* J = 0.4: common / (400 - common) → common ≈ 114 */
+		make_pair(a, 200, b, 200, 114);
+		wf_minhash_oph(a, 200, sa, K, 7);
+		wf_minhash_oph(b, 200, sb, K, 7);
+		hit_above += banded_match(sa, sb, bands, rows);
+		/* J = 0.05 → common ≈ 19 */
+		make_pair(a, 200, b, 200, 19);
+		wf_minhash_oph(a, 200, sa, K, 7);
+		wf_minhash_oph(b, 200, sb, K, 7);
+		hit_far_below += banded_match(sa, sb, bands, rows);
+	}
+	cr_assert_geq(hit_above, n * 90 / 100, "recall at J=0.4: %d/%d (b=%u r=%u)", hit_above, n,
+	              bands, rows);
+	cr_assert_leq(hit_far_below, n * 10 / 100, "candidates at J=0.05: %d/%d", hit_far_below, n);
+}
+
+Test(minhash, lsh_params_move_with_the_threshold)
+{
+	unsigned b1, r1, b2, r2;
+	wf_lsh_params(0.2, K, 0.5, 0.5, &b1, &r1);
+	wf_lsh_params(0.8, K, 0.5, 0.5, &b2, &r2);
+	/* the S-curve's midpoint (1/b)^(1/r) follows the threshold */
+	double m1 = pow(1.0 / b1, 1.0 / r1), m2 = pow(1.0 / b2, 1.0 / r2);
+	cr_assert_lt(fabs(m1 - 0.2), 0.12, "b=%u r=%u mid %f", b1, r1, m1);
+	cr_assert_lt(fabs(m2 - 0.8), 0.12, "b=%u r=%u mid %f", b2, r2, m2);
+}
+
+Test(minhash, simhash_of_near_texts_is_near)
+{
+	uint64_t a[200];
+	for (int i = 0; i < 200; i++)
+		a[i] = next();
+	uint64_t h1 = wf_simhash(a, NULL, 200);
+	a[17] = next(); /* one token changed */
+	uint64_t h2 = wf_simhash(a, NULL, 200);
+	cr_assert_leq(__builtin_popcountll(h1 ^ h2), 6);
+	uint64_t c[200];
+	for (int i = 0; i < 200; i++)
+		c[i] = next();
+	cr_assert_geq(__builtin_popcountll(h1 ^ wf_simhash(c, NULL, 200)), 12);
+}
