@@ -12,13 +12,15 @@
 #include "wirefold/bundle.h"
 #include "wirefold/error.h"
 #include "wirefold/lines.h"
+#include "wirefold/progress.h"
 #include "wirefold/stage.h"
 
 enum { READ_CHUNK = 256 * 1024, BATCH_BYTES = 4 * 1024 * 1024 };
 
 static const struct wf_stage_ops *const stages[] = {
 	&wf_parse_stage,  &wf_normalize_stage, &wf_fingerprint_stage,
-	&wf_dedup_stage,  &wf_cluster_stage,   &wf_bundle_stage,
+	&wf_features_stage, &wf_dedup_stage,   &wf_cluster_stage,
+	&wf_bundle_stage,
 };
 enum { NSTAGES = sizeof stages / sizeof stages[0], BUNDLE_STAGE = NSTAGES - 1 };
 
@@ -50,6 +52,7 @@ struct rt {
 	void *state[NSTAGES];
 	FILE *rejects;
 	uint64_t stage_ns[NSTAGES];
+	struct wf_progress progress; /* the live line on a terminal */
 };
 
 struct work {
@@ -124,6 +127,7 @@ static int account(struct rt *rt, const struct wf_article *a)
 	sum->bytes += a->line_len;
 	if (a->rejected) {
 		sum->rejected++;
+		wf_progress_clear(&rt->progress);
 		fprintf(stderr, "wirefold: line %" PRIu64 ": %s\n", a->line_no, a->reason);
 		if (rt->rejects && a->line &&
 		    (fwrite(a->line, 1, a->line_len, rt->rejects) != a->line_len ||
@@ -395,6 +399,7 @@ static void maybe_finish(struct rt *rt)
 		return;
 	rt->finished = true;
 	stop_reading(rt);
+	wf_progress_stop(&rt->progress);
 	for (unsigned s = 0; s < NSTAGES && !rt->error; s++) {
 		if (!stages[s]->flush)
 			continue;
@@ -445,7 +450,10 @@ int wf_run(const struct wf_config *cfg, struct wf_summary *sum)
 	if (rc < 0)
 		goto err_free_stages;
 	start_reading(&rt);
+	if (!cfg->quiet)
+		wf_progress_start(&rt.progress, &rt.loop, sum, 2 /* stderr */);
 	uv_run(&rt.loop, UV_RUN_DEFAULT);
+	wf_progress_stop(&rt.progress);
 	rc = rt.error;
 
 	sum->bundles = wf_bundle_stage_written(rt.state[BUNDLE_STAGE]);

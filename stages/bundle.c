@@ -95,6 +95,13 @@ static int grow(void **arr, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
+/* qsort that accepts an empty (possibly NULL) array */
+static void sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
 #define GROW(arr, cap, need) grow((void **)&(arr), &(cap), (need), sizeof *(arr))
 
 static char *dupstr(const char *s)
@@ -398,7 +405,7 @@ static json_t *story_measure(struct story *s)
 	for (size_t i = 0; i < s->nrefs; i++)
 		SEEN(s->refs[i].source, s->refs[i].time_ms);
 #undef SEEN
-	qsort(src, k, sizeof *src, cmp_str);
+	sort(src, k, sizeof *src, cmp_str);
 	json_t *arr = json_array();
 	s->nsources = 0;
 	for (size_t i = 0; i < k; i++) {
@@ -442,7 +449,7 @@ static int buf_line(struct buf *b, json_t *o)
 
 static json_t *story_json(struct story *s)
 {
-	qsort(s->items, s->nitems, sizeof *s->items, cmp_item);
+	sort(s->items, s->nitems, sizeof *s->items, cmp_item);
 	char sid[24];
 	snprintf(sid, sizeof sid, "s-%016" PRIx64, s->id);
 	size_t ndup = s->nrefs;
@@ -510,7 +517,7 @@ static int day_write(struct bundler *bu, struct day *d)
 		items += s->nitems;
 		dups += s->size - s->nitems;
 	}
-	qsort(d->stories, d->n, sizeof *d->stories, cmp_story);
+	sort(d->stories, d->n, sizeof *d->stories, cmp_story);
 	json_t *hdr = header_json(bu, d, items, dups);
 	rc = buf_line(&body, hdr);
 	json_decref(hdr);
@@ -781,7 +788,7 @@ static int cmp_day(const void *a, const void *b)
 static int bundle_flush(void *self)
 {
 	struct bundler *bu = self;
-	qsort(bu->days, bu->ndays, sizeof *bu->days, cmp_day);
+	sort(bu->days, bu->ndays, sizeof *bu->days, cmp_day);
 	while (bu->ndays) {
 		/* oldest first, so a failure leaves the newest days unwritten
 		 * rather than a gap */
@@ -791,7 +798,7 @@ static int bundle_flush(void *self)
 		int rc = close_day(bu, bu->ndays - 1);
 		if (rc < 0)
 			return WF_FLOW_ERROR;
-		qsort(bu->days, bu->ndays, sizeof *bu->days, cmp_day);
+		sort(bu->days, bu->ndays, sizeof *bu->days, cmp_day);
 	}
 	return WF_FLOW_OK;
 }

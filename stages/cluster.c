@@ -1,10 +1,23 @@
-/* cluster.c — story assignment (ordered stage).
+/* cluster.c — online story clustering (ordered stage); see cluster.h.
  *
- * Each distinct article opens its own story; a duplicate or update joins the
- * story of its canonical item.  The story id is a hash of the founding
- * article's id, so it is the same across days and runs. */
+ * State, all bounded by event time or by fixed caps:
+ *   df        term -> document frequency (halved every df_horizon docs);
+ *   stories   story id -> open story; `lru` lists them least recently
+ *             active first, so closing idle ones looks at the head only;
+ *   postings  term -> the open stories indexed under it (at most
+ *             posting_max; when full, the least recently active leaves);
+ *   items     item id hash -> the story it went to, for the duplicates
+ *             that follow it; entries leave once older than the longer of
+ *             the dedup window and the idle time.
+ * A story is one allocation (its centroid, headline vector and index
+ * terms follow the struct); closed stories and emptied posting lists go to
+ * free lists, so a steady stream allocates nothing per article. */
 #include "wirefold/cluster.h"
 
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define XXH_INLINE_ALL
@@ -12,6 +25,8 @@
 
 #include "wirefold/batch.h"
 #include "wirefold/config.h"
+#include "wirefold/error.h"
+#include "wirefold/map.h"
 #include "wirefold/stage.h"
 
 uint64_t wf_story_id(const char *founding_id)
@@ -19,30 +34,819 @@ uint64_t wf_story_id(const char *founding_id)
 	return XXH3_64bits_withSeed(founding_id, strlen(founding_id), 0x5707);
 }
 
+/* A weighted term of a centroid or of an article's vector. */
+struct cterm {
+	uint64_t h;
+	float w;
+};
+
+struct vec {
+	struct cterm *t[WF_NFIELDS]; /* sorted by h */
+	uint32_t n[WF_NFIELDS];
+};
+
+struct story {
+	uint64_t id;
+	uint64_t seq;              /* founding order: breaks ties */
+	int64_t last_ms;           /* latest item time */
+	struct story *prev, *next; /* the lru list */
+	char *headline;            /* title of the most central item */
+	uint64_t mark;             /* query scratch: the query it was seen in */
+	float norm[WF_NFIELDS];    /* |centroid| per field */
+	uint32_t nix;              /* index terms in use */
+	uint32_t items;            /* distinct items (not duplicates) */
+	struct vec c;              /* centroid: running sums, top terms */
+	struct vec hv;             /* the headline item's vector */
+	uint64_t *ix;              /* terms it is indexed under */
+};
+
+struct posting {
+	struct posting *next_free;
+	uint32_t n;
+	struct story *s[]; /* posting_max */
+};
+
+struct item {
+	uint64_t key; /* hash of the item id */
+	int64_t time_ms;
+	uint64_t story;
+};
+
+struct cluster {
+	struct wf_cluster_params p;
+	int64_t keep_items_ms;
+	int64_t now_ms;
+	uint64_t docs;      /* documents counted in df (after halvings) */
+	uint64_t next_seq;
+	uint64_t query;     /* query counter for story->mark */
+	struct wf_map df;
+	struct wf_map stories;
+	struct wf_map postings;
+	struct wf_map items;
+	struct story *lru_head, *lru_tail;
+	struct story *free_stories;
+	struct posting *free_postings;
+	struct item *fifo; /* ring: items in arrival order */
+	size_t fifo_cap, fifo_head, fifo_n;
+	uint64_t fifo_base; /* absolute position of fifo[fifo_head] */
+	/* scratch, grown as needed */
+	struct vec av;       /* the article's vector */
+	size_t av_cap;
+	struct cterm *merge; /* centroid update */
+	size_t merge_cap;
+	struct story **cands;
+	size_t cands_cap;
+};
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static void *grow(void *p, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return p;
+	size_t n = *cap ? *cap : 64;
+	while (n < need)
+		n *= 2;
+	void *q = realloc(p, n * size);
+	if (q)
+		*cap = n;
+	return q;
+}
+
+static uint64_t id_key(const char *id)
+{
+	return XXH3_64bits(id, strlen(id));
+}
+
+static void sort_by_h(struct cterm *t, size_t n)
+{
+	static const size_t gaps[] = {701, 301, 132, 57, 23, 10, 4, 1};
+	for (size_t g = 0; g < sizeof gaps / sizeof gaps[0]; g++) {
+		const size_t gap = gaps[g];
+		for (size_t i = gap; i < n; i++) {
+			struct cterm x = t[i];
+			size_t j = i;
+			for (; j >= gap && t[j - gap].h > x.h; j -= gap)
+				t[j] = t[j - gap];
+			t[j] = x;
+		}
+	}
+}
+
+/* heavier first; equal weights by hash, so the order is total */
+static bool heavier(const struct cterm *a, const struct cterm *b)
+{
+	return a->w > b->w || (a->w == b->w && a->h < b->h);
+}
+
+static void sort_by_w(struct cterm *t, size_t n)
+{
+	static const size_t gaps[] = {701, 301, 132, 57, 23, 10, 4, 1};
+	for (size_t g = 0; g < sizeof gaps / sizeof gaps[0]; g++) {
+		const size_t gap = gaps[g];
+		for (size_t i = gap; i < n; i++) {
+			struct cterm x = t[i];
+			size_t j = i;
+			for (; j >= gap && heavier(&x, &t[j - gap]); j -= gap)
+				t[j] = t[j - gap];
+			t[j] = x;
+		}
+	}
+}
+
+/* Keep the `keep` heaviest of t[0..n), sorted by hash; returns the count. */
+static uint32_t keep_top(struct cterm *t, uint32_t n, uint32_t keep)
+{
+	if (n > keep) {
+		sort_by_w(t, n);
+		n = keep;
+		sort_by_h(t, n);
+	}
+	return n;
+}
+
+static float dot(const struct cterm *a, uint32_t na, const struct cterm *b, uint32_t nb)
+{
+	float s = 0;
+	uint32_t i = 0, j = 0;
+	while (i < na && j < nb) {
+		if (a[i].h < b[j].h)
+			i++;
+		else if (a[i].h > b[j].h)
+			j++;
+		else
+			s += a[i++].w * b[j++].w;
+	}
+	return s;
+}
+
+static float norm_of(const struct cterm *t, uint32_t n)
+{
+	float s = 0;
+	for (uint32_t i = 0; i < n; i++)
+		s += t[i].w * t[i].w;
+	return sqrtf(s);
+}
+
+/* ---- document frequencies ---------------------------------------------- */
+
+static uint32_t df_get(const struct cluster *c, uint64_t h)
+{
+	return (uint32_t)(uintptr_t)wf_map_get(&c->df, h);
+}
+
+/* Halve every count, dropping those that reach 0. */
+static int df_halve(struct cluster *c)
+{
+	struct wf_map m;
+	if (wf_map_init(&m) < 0)
+		return WF_ENOMEM;
+	for (size_t i = 0; i <= c->df.mask; i++) {
+		const uintptr_t n = (uintptr_t)c->df.slots[i].val / 2;
+		if (n && wf_map_put(&m, c->df.slots[i].key, (void *)n) < 0) {
+			wf_map_close(&m);
+			return WF_ENOMEM;
+		}
+	}
+	wf_map_close(&c->df);
+	c->df = m;
+	c->docs /= 2;
+	return 0;
+}
+
+static int df_add(struct cluster *c, const struct wf_features *f)
+{
+	if (c->docs >= c->p.df_horizon && df_halve(c) < 0)
+		return WF_ENOMEM;
+	c->docs++;
+	for (int k = 0; k < WF_NFIELDS; k++)
+		for (uint32_t i = 0; i < f->n[k]; i++) {
+			const uint64_t h = f->terms[k][i].h;
+			const uintptr_t n = (uintptr_t)wf_map_get(&c->df, h) + 1;
+			if (wf_map_put(&c->df, h, (void *)n) < 0)
+				return WF_ENOMEM;
+		}
+	return 0;
+}
+
+/* The article's TF-IDF vector, each field of unit length. */
+static int weigh(struct cluster *c, const struct wf_features *f)
+{
+	size_t total = 0;
+	for (int k = 0; k < WF_NFIELDS; k++)
+		total += f->n[k];
+	struct cterm *buf = grow(c->av.t[0], &c->av_cap, total + 1, sizeof *buf);
+	if (!buf)
+		return WF_ENOMEM;
+	const double docs = (double)c->docs + c->p.prior_docs;
+	for (int k = 0; k < WF_NFIELDS; k++) {
+		c->av.t[k] = buf;
+		c->av.n[k] = f->n[k];
+		double ss = 0;
+		for (uint32_t i = 0; i < f->n[k]; i++) {
+			const struct wf_term *t = &f->terms[k][i];
+			const double idf = log(docs / ((double)df_get(c, t->h) + 1));
+			double w = (1 + log((double)t->tf)) * (idf > 0 ? idf : 0);
+			if (k == WF_FIELD_ENTITY && c->p.name_ratio) {
+				/* a word that is mostly written in lower case is
+				 * capitalised here by position, not as a name */
+				const double body = df_get(c, wf_term_recast(t->h, WF_FIELD_ENTITY, WF_FIELD_BODY));
+				const double cap = df_get(c, t->h);
+				if (body > cap)
+					w *= pow(cap / body, c->p.name_ratio);
+			}
+			buf[i].h = t->h;
+			buf[i].w = (float)w;
+			ss += w * w;
+		}
+		const double inv = ss > 0 ? 1 / sqrt(ss) : 0;
+		for (uint32_t i = 0; i < f->n[k]; i++)
+			buf[i].w = (float)(buf[i].w * inv);
+		if (ss == 0)
+			c->av.n[k] = 0;
+		buf += f->n[k];
+	}
+	return 0;
+}
+
+/* ---- similarity ---------------------------------------------------------- */
+
+/* Weighted mean of the per-field cosines of v to s's centroid, over the
+ * fields v has. */
+static double content_sim(const struct cluster *c, const struct vec *v,
+                          const struct story *s)
+{
+	double num = 0, den = 0;
+	for (int k = 0; k < WF_NFIELDS; k++) {
+		if (!v->n[k] || !(s->norm[k] > 0))
+			continue;
+		den += c->p.weight[k];
+		num += c->p.weight[k] * dot(v->t[k], v->n[k], s->c.t[k], s->c.n[k]) / s->norm[k];
+	}
+	return den > 0 ? num / den : 0;
+}
+
+static double dev_dk, dev_sb;
+static double decay(const struct cluster *c, int64_t gap_ms)
+{
+	if (gap_ms <= 0 || c->p.half_life_ms <= 0)
+		return 1;
+	if (dev_dk == 1)
+		return 1 / (1 + (double)gap_ms / (double)c->p.half_life_ms);
+	return exp2(-(double)gap_ms / (double)c->p.half_life_ms);
+}
+
+/* ---- the index ------------------------------------------------------------ */
+
+static struct posting *posting_new(struct cluster *c)
+{
+	struct posting *p = c->free_postings;
+	if (p)
+		c->free_postings = p->next_free;
+	else if (!(p = malloc(sizeof *p + c->p.posting_max * sizeof p->s[0])))
+		return NULL;
+	p->n = 0;
+	return p;
+}
+
+static void ix_drop_term(struct story *s, uint64_t h)
+{
+	for (uint32_t i = 0; i < s->nix; i++)
+		if (s->ix[i] == h) {
+			s->ix[i] = s->ix[--s->nix];
+			return;
+		}
+}
+
+static void unindex_term(struct cluster *c, struct story *s, uint64_t h)
+{
+	struct posting *p = wf_map_get(&c->postings, h);
+	if (!p)
+		return;
+	for (uint32_t i = 0; i < p->n; i++)
+		if (p->s[i] == s) {
+			memmove(&p->s[i], &p->s[i + 1], (p->n - i - 1) * sizeof p->s[0]);
+			p->n--;
+			break;
+		}
+	if (p->n == 0) {
+		wf_map_del(&c->postings, h);
+		p->next_free = c->free_postings;
+		c->free_postings = p;
+	}
+}
+
+static int index_term(struct cluster *c, struct story *s, uint64_t h)
+{
+	struct posting *p = wf_map_get(&c->postings, h);
+	if (!p) {
+		if (!(p = posting_new(c)))
+			return WF_ENOMEM;
+		if (wf_map_put(&c->postings, h, p) < 0) {
+			p->next_free = c->free_postings;
+			c->free_postings = p;
+			return WF_ENOMEM;
+		}
+	}
+	if (p->n == c->p.posting_max) {
+		/* full: the least recently active story leaves this list */
+		uint32_t old = 0;
+		for (uint32_t i = 1; i < p->n; i++)
+			if (p->s[i]->last_ms < p->s[old]->last_ms)
+				old = i;
+		ix_drop_term(p->s[old], h);
+		memmove(&p->s[old], &p->s[old + 1], (p->n - old - 1) * sizeof p->s[0]);
+		p->n--;
+	}
+	p->s[p->n++] = s;
+	s->ix[s->nix++] = h;
+	return 0;
+}
+
+/* Index s under the heaviest terms of its centroid (each field scaled by
+ * its weight and norm, so the fields compare). */
+static int reindex(struct cluster *c, struct story *s)
+{
+	struct cterm *top = c->merge; /* free between centroid updates */
+	uint32_t n = 0;
+	for (int k = 0; k < WF_NFIELDS; k++) {
+		if (!(s->norm[k] > 0))
+			continue;
+		const float scale = (float)c->p.weight[k] / s->norm[k];
+		for (uint32_t i = 0; i < s->c.n[k]; i++) {
+			top[n].h = s->c.t[k][i].h;
+			top[n++].w = s->c.t[k][i].w * scale;
+		}
+	}
+	if (n > c->p.index_terms) {
+		sort_by_w(top, n);
+		n = c->p.index_terms;
+	}
+	/* drop the terms no longer on top, then add the new ones */
+	for (uint32_t i = 0; i < s->nix;) {
+		bool keep = false;
+		for (uint32_t j = 0; j < n && !keep; j++)
+			keep = top[j].h == s->ix[i];
+		if (keep) {
+			i++;
+			continue;
+		}
+		unindex_term(c, s, s->ix[i]);
+		s->ix[i] = s->ix[--s->nix];
+	}
+	for (uint32_t j = 0; j < n; j++) {
+		bool have = false;
+		for (uint32_t i = 0; i < s->nix && !have; i++)
+			have = s->ix[i] == top[j].h;
+		if (!have && index_term(c, s, top[j].h) < 0)
+			return WF_ENOMEM;
+	}
+	return 0;
+}
+
+/* ---- stories ---------------------------------------------------------------- */
+
+static void lru_unlink(struct cluster *c, struct story *s)
+{
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		c->lru_head = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	else
+		c->lru_tail = s->prev;
+	s->prev = s->next = NULL;
+}
+
+static void lru_append(struct cluster *c, struct story *s)
+{
+	s->prev = c->lru_tail;
+	s->next = NULL;
+	if (c->lru_tail)
+		c->lru_tail->next = s;
+	else
+		c->lru_head = s;
+	c->lru_tail = s;
+}
+
+static void story_touch(struct cluster *c, struct story *s, int64_t ms)
+{
+	if (ms > s->last_ms)
+		s->last_ms = ms;
+	lru_unlink(c, s);
+	lru_append(c, s);
+}
+
+static struct story *story_alloc(struct cluster *c)
+{
+	struct story *s = c->free_stories;
+	if (s) {
+		c->free_stories = s->next;
+	} else {
+		const size_t C = c->p.centroid_terms;
+		s = malloc(sizeof *s + 2 * WF_NFIELDS * C * sizeof(struct cterm) +
+		           c->p.index_terms * sizeof(uint64_t));
+		if (!s)
+			return NULL;
+	}
+	struct cterm *t = (struct cterm *)(s + 1);
+	memset(s, 0, sizeof *s);
+	for (int k = 0; k < WF_NFIELDS; k++) {
+		s->c.t[k] = t + (size_t)k * c->p.centroid_terms;
+		s->hv.t[k] = t + (size_t)(WF_NFIELDS + k) * c->p.centroid_terms;
+	}
+	s->ix = (uint64_t *)(t + 2 * WF_NFIELDS * (size_t)c->p.centroid_terms);
+	return s;
+}
+
+static void story_close(struct cluster *c, struct story *s)
+{
+	while (s->nix) {
+		const uint64_t h = s->ix[--s->nix];
+		unindex_term(c, s, h);
+	}
+	wf_map_del(&c->stories, s->id);
+	lru_unlink(c, s);
+	free(s->headline);
+	s->headline = NULL;
+	s->next = c->free_stories;
+	c->free_stories = s;
+}
+
+static void close_idle(struct cluster *c)
+{
+	while (c->lru_head && c->now_ms - c->lru_head->last_ms > c->p.idle_ms)
+		story_close(c, c->lru_head);
+}
+
+/* The headline vector: the heaviest terms of v, each field of unit length. */
+static void set_hv(struct cluster *c, struct story *s, const struct vec *v)
+{
+	for (int k = 0; k < WF_NFIELDS; k++) {
+		uint32_t n = v->n[k];
+		memcpy(s->hv.t[k], v->t[k], (n < c->p.centroid_terms ? n : c->p.centroid_terms) *
+		                                    sizeof(struct cterm));
+		if (n > c->p.centroid_terms) {
+			memcpy(c->merge, v->t[k], n * sizeof(struct cterm));
+			n = keep_top(c->merge, n, c->p.centroid_terms);
+			memcpy(s->hv.t[k], c->merge, n * sizeof(struct cterm));
+		}
+		const float len = norm_of(s->hv.t[k], n);
+		for (uint32_t i = 0; i < n; i++)
+			s->hv.t[k][i].w /= len;
+		s->hv.n[k] = n;
+	}
+}
+
+/* Add the article's vector to the centroid, keeping the top terms. */
+static void add_to_centroid(struct cluster *c, struct story *s, const struct vec *v)
+{
+	for (int k = 0; k < WF_NFIELDS; k++) {
+		const struct cterm *a = s->c.t[k], *b = v->t[k];
+		const uint32_t na = s->c.n[k], nb = v->n[k];
+		struct cterm *m = c->merge;
+		uint32_t i = 0, j = 0, n = 0;
+		while (i < na || j < nb) {
+			if (j == nb || (i < na && a[i].h < b[j].h)) {
+				m[n++] = a[i++];
+			} else if (i == na || b[j].h < a[i].h) {
+				m[n++] = b[j++];
+			} else {
+				m[n].h = a[i].h;
+				m[n++].w = a[i++].w + b[j++].w;
+			}
+		}
+		n = keep_top(m, n, c->p.centroid_terms);
+		memcpy(s->c.t[k], m, n * sizeof *m);
+		s->c.n[k] = n;
+		s->norm[k] = norm_of(m, n);
+	}
+}
+
+static int open_story(struct cluster *c, struct wf_article *a)
+{
+	struct story *s = story_alloc(c);
+	if (!s || !(s->headline = strdup(a->title)))
+		goto err_free_story;
+	s->id = wf_story_id(a->id);
+	while (wf_map_get(&c->stories, s->id))
+		s->id++; /* the same id founded two open stories */
+	s->seq = c->next_seq++;
+	s->items = 1;
+	s->last_ms = a->time_ms;
+	add_to_centroid(c, s, &c->av);
+	set_hv(c, s, &c->av);
+	if (wf_map_put(&c->stories, s->id, s) < 0)
+		goto err_free_story;
+	lru_append(c, s);
+	if (reindex(c, s) < 0) {
+		story_close(c, s);
+		return WF_ENOMEM;
+	}
+	a->story = s->id;
+	a->opened_story = true;
+	return 0;
+
+err_free_story:
+	if (s) {
+		free(s->headline);
+		s->next = c->free_stories;
+		c->free_stories = s;
+	}
+	return WF_ENOMEM;
+}
+
+static int join_story(struct cluster *c, struct story *s, struct wf_article *a)
+{
+	add_to_centroid(c, s, &c->av);
+	s->items++;
+	story_touch(c, s, a->time_ms);
+	if (reindex(c, s) < 0)
+		return WF_ENOMEM;
+	/* the most central item so far: re-check the current one against the
+	 * grown centroid; ties keep the earlier */
+	if (content_sim(c, &c->av, s) > content_sim(c, &s->hv, s)) {
+		char *h = strdup(a->title);
+		if (!h)
+			return WF_ENOMEM;
+		free(s->headline);
+		s->headline = h;
+		set_hv(c, s, &c->av);
+	}
+	a->story = s->id;
+	return 0;
+}
+
+/* The open stories that share an indexed term with the article's heaviest
+ * terms; sets *n. */
+static int candidates(struct cluster *c, size_t *n)
+{
+	*n = 0;
+	c->query++;
+	size_t total = 0;
+	for (int k = 0; k < WF_NFIELDS; k++)
+		total += c->av.n[k];
+	struct cterm *q = grow(c->merge, &c->merge_cap, total + 1, sizeof *q);
+	if (!q)
+		return WF_ENOMEM;
+	c->merge = q;
+	size_t m = 0;
+	for (int k = 0; k < WF_NFIELDS; k++)
+		for (uint32_t i = 0; i < c->av.n[k]; i++) {
+			q[m].h = c->av.t[k][i].h;
+			q[m++].w = c->av.t[k][i].w * (float)c->p.weight[k];
+		}
+	if (m > c->p.query_terms) {
+		sort_by_w(q, m);
+		m = c->p.query_terms;
+	}
+	struct story **cs = grow(c->cands, &c->cands_cap,
+	                         m * c->p.posting_max + 1, sizeof *cs);
+	if (!cs)
+		return WF_ENOMEM;
+	c->cands = cs;
+	for (size_t i = 0; i < m; i++) {
+		const struct posting *p = wf_map_get(&c->postings, q[i].h);
+		for (uint32_t j = 0; p && j < p->n; j++) {
+			struct story *s = p->s[j];
+			if (s->mark != c->query) {
+				s->mark = c->query;
+				cs[(*n)++] = s;
+			}
+		}
+	}
+	return 0;
+}
+
+static FILE *dev_dump;
+static int cluster_article(struct cluster *c, struct wf_article *a)
+{
+	if (df_add(c, &a->feat) < 0 || weigh(c, &a->feat) < 0)
+		return WF_ENOMEM;
+	if (dev_dump) {
+		fprintf(dev_dump, "%s\t%lld", a->id, (long long)a->time_ms);
+		for (int k = 0; k < WF_NFIELDS; k++) {
+			fputc('\t', dev_dump);
+			for (uint32_t i = 0; i < c->av.n[k]; i++)
+				fprintf(dev_dump, "%s%llx:%.4f", i ? " " : "", (unsigned long long)c->av.t[k][i].h, c->av.t[k][i].w);
+		}
+		fputc('\n', dev_dump);
+	}
+	/* the merge buffer holds a centroid plus an article */
+	size_t total = 0;
+	for (int k = 0; k < WF_NFIELDS; k++)
+		total += c->av.n[k];
+	struct cterm *mb = grow(c->merge, &c->merge_cap,
+	                        total + 2 * WF_NFIELDS * (size_t)c->p.centroid_terms, sizeof *mb);
+	if (!mb)
+		return WF_ENOMEM;
+	c->merge = mb;
+	size_t n;
+	if (candidates(c, &n) < 0)
+		return WF_ENOMEM;
+	struct story *best = NULL;
+	double best_sim = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct story *s = c->cands[i];
+		double sim = content_sim(c, &c->av, s) * decay(c, a->time_ms - s->last_ms);
+		if (dev_sb > 0)
+			sim *= 1 + dev_sb * log(s->items);
+		if (sim > best_sim || (sim == best_sim && best && s->seq < best->seq)) {
+			best = s;
+			best_sim = sim;
+		}
+	}
+	if (best && best_sim >= c->p.threshold)
+		return join_story(c, best, a);
+	return open_story(c, a);
+}
+
+/* ---- items, for duplicates ---------------------------------------------------- */
+
+static struct item *fifo_at(struct cluster *c, uint64_t pos)
+{
+	return &c->fifo[(c->fifo_head + (pos - c->fifo_base)) % c->fifo_cap];
+}
+
+static void expire_items(struct cluster *c)
+{
+	while (c->fifo_n && c->now_ms - c->fifo[c->fifo_head].time_ms > c->keep_items_ms) {
+		const struct item *it = &c->fifo[c->fifo_head];
+		if ((uintptr_t)wf_map_get(&c->items, it->key) == c->fifo_base + 1)
+			wf_map_del(&c->items, it->key);
+		c->fifo_head = (c->fifo_head + 1) % c->fifo_cap;
+		c->fifo_base++;
+		c->fifo_n--;
+	}
+}
+
+static int remember_item(struct cluster *c, const struct wf_article *a)
+{
+	if (c->fifo_n == c->fifo_cap) {
+		size_t cap = c->fifo_cap ? 2 * c->fifo_cap : 1024;
+		struct item *f = malloc(cap * sizeof *f);
+		if (!f)
+			return WF_ENOMEM;
+		for (size_t i = 0; i < c->fifo_n; i++)
+			f[i] = c->fifo[(c->fifo_head + i) % c->fifo_cap];
+		free(c->fifo);
+		c->fifo = f;
+		c->fifo_cap = cap;
+		c->fifo_head = 0;
+	}
+	const uint64_t pos = c->fifo_base + c->fifo_n;
+	struct item *it = &c->fifo[(c->fifo_head + c->fifo_n) % c->fifo_cap];
+	it->key = id_key(a->id);
+	it->time_ms = a->time_ms;
+	it->story = a->story;
+	c->fifo_n++;
+	return wf_map_put(&c->items, it->key, (void *)(uintptr_t)(pos + 1));
+}
+
+/* The open story of the item with this id, or NULL. */
+static struct story *story_of_item(struct cluster *c, const char *id)
+{
+	const uintptr_t pos = (uintptr_t)wf_map_get(&c->items, id_key(id));
+	return pos ? wf_map_get(&c->stories, fifo_at(c, pos - 1)->story) : NULL;
+}
+
+/* ---- the stage --------------------------------------------------------------- */
+
+static void dev_overrides(struct wf_cluster_params *p)
+{
+	if (getenv("WF_CLUSTER_DUMP"))
+		dev_dump = fopen(getenv("WF_CLUSTER_DUMP"), "w");
+	const char *e = getenv("WF_CLUSTER_DEV");
+	if (!e)
+		return;
+	char key[32];
+	double v;
+	int used;
+	while (sscanf(e, " %31[a-z_]=%lf%n", key, &v, &used) == 2) {
+		e += used;
+		if (*e == ',')
+			e++;
+		if (!strcmp(key, "th")) p->threshold = v;
+		else if (!strcmp(key, "half")) p->half_life_ms = (int64_t)(v * 3600000);
+		else if (!strcmp(key, "wt")) p->weight[0] = v;
+		else if (!strcmp(key, "wb")) p->weight[1] = v;
+		else if (!strcmp(key, "we")) p->weight[2] = v;
+		else if (!strcmp(key, "prior")) p->prior_docs = v;
+		else if (!strcmp(key, "ct")) p->centroid_terms = (unsigned)v;
+		else if (!strcmp(key, "it")) p->index_terms = (unsigned)v;
+		else if (!strcmp(key, "qt")) p->query_terms = (unsigned)v;
+		else if (!strcmp(key, "pm")) p->posting_max = (unsigned)v;
+		else if (!strcmp(key, "idle")) p->idle_ms = (int64_t)(v * 3600000);
+		else if (!strcmp(key, "nr")) p->name_ratio = v;
+		else if (!strcmp(key, "dk")) dev_dk = v;
+		else if (!strcmp(key, "sb")) dev_sb = v;
+	}
+}
+
 static int cluster_init(void **self, const struct wf_config *cfg)
 {
-	(void)cfg;
-	*self = NULL;
+	struct cluster *c = calloc(1, sizeof *c);
+	if (!c)
+		return WF_ENOMEM;
+	c->p = cfg->cluster;
+	dev_overrides(&c->p);
+	if (c->p.centroid_terms < 1 || c->p.index_terms < 1 || c->p.query_terms < 1 ||
+	    c->p.posting_max < 1 || c->p.index_terms > c->p.centroid_terms * WF_NFIELDS)
+		goto err_free;
+	c->keep_items_ms = cfg->dedup.window_ms > c->p.idle_ms ? cfg->dedup.window_ms
+	                                                       : c->p.idle_ms;
+	c->now_ms = INT64_MIN;
+	if (wf_map_init(&c->df) < 0)
+		goto err_free;
+	if (wf_map_init(&c->stories) < 0)
+		goto err_close_df;
+	if (wf_map_init(&c->postings) < 0)
+		goto err_close_stories;
+	if (wf_map_init(&c->items) < 0)
+		goto err_close_postings;
+	*self = c;
 	return 0;
+
+err_close_postings:
+	wf_map_close(&c->postings);
+err_close_stories:
+	wf_map_close(&c->stories);
+err_close_df:
+	wf_map_close(&c->df);
+err_free:
+	free(c);
+	return WF_ENOMEM;
+}
+
+/* The story's headline, copied into the batch (the story may change it or
+ * close before the batch is written). */
+static int put_headline(struct wf_batch *b, struct wf_article *a, const struct story *s)
+{
+	if (strcmp(s->headline, a->title) == 0) {
+		a->story_headline = a->title;
+		return 0;
+	}
+	a->story_headline = wf_arena_strndup(&b->arena, s->headline, strlen(s->headline));
+	return a->story_headline ? 0 : WF_ENOMEM;
 }
 
 static int cluster_process(void *self, struct wf_batch *b)
 {
-	(void)self;
+	struct cluster *c = self;
 	for (size_t i = 0; i < b->n; i++) {
 		struct wf_article *a = &b->items[i];
 		if (a->rejected)
 			continue;
-		a->story = wf_story_id(a->canonical);
-		a->opened_story = a->kind == WF_KIND_NEW;
-		a->story_headline = a->kind == WF_KIND_NEW ? a->title : NULL;
+		if (a->time_ms > c->now_ms) {
+			c->now_ms = a->time_ms;
+			close_idle(c);
+			expire_items(c);
+		}
+		a->opened_story = false;
+		struct story *s = a->kind != WF_KIND_NEW ? story_of_item(c, a->canonical) : NULL;
+		int rc;
+		if (s) {
+			story_touch(c, s, a->time_ms);
+			a->story = s->id;
+			rc = 0;
+		} else {
+			rc = cluster_article(c, a);
+			if (rc == 0)
+				s = wf_map_get(&c->stories, a->story);
+		}
+		if (rc < 0 || !s || remember_item(c, a) < 0 || put_headline(b, a, s) < 0) {
+			fprintf(stderr, "wirefold: cluster: out of memory\n");
+			return WF_FLOW_ERROR;
+		}
 	}
 	return WF_FLOW_OK;
 }
 
 static void cluster_free(void *self)
 {
-	(void)self;
+	struct cluster *c = self;
+	if (!c)
+		return;
+	while (c->lru_head)
+		story_close(c, c->lru_head);
+	for (struct story *s = c->free_stories, *next; s; s = next) {
+		next = s->next;
+		free(s);
+	}
+	for (struct posting *p = c->free_postings, *next; p; p = next) {
+		next = p->next_free;
+		free(p);
+	}
+	wf_map_close(&c->df);
+	wf_map_close(&c->stories);
+	wf_map_close(&c->postings);
+	wf_map_close(&c->items);
+	free(c->fifo);
+	free(c->av.t[0]);
+	free(c->merge);
+	free(c->cands);
+	free(c);
 }
 
 const struct wf_stage_ops wf_cluster_stage = {

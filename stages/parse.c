@@ -185,11 +185,12 @@ static bool contains_nocase(const char *s, const char *word)
 	return false;
 }
 
-/* How a headline or body element's content type reads. */
+/* How a headline or body element's content type reads, best first. */
 enum text_kind {
 	KIND_PLAIN = 0,  /* none, or text/plain */
-	KIND_MARKUP = 1, /* names html, xml or nitf */
+	KIND_MARKUP = 1, /* names html, xml or nitf: made text by html.h */
 	KIND_OTHER = 2,  /* anything else: used as it is */
+	KIND_COUNT
 };
 
 static enum text_kind kind_of(const json_t *elem)
@@ -199,9 +200,10 @@ static enum text_kind kind_of(const json_t *elem)
 		ct = json_object_get(elem, "contenttype");
 	if (!json_is_string(ct))
 		return KIND_PLAIN;
+	static const char plain[] = "text/plain";
+	const size_t n = sizeof plain - 1;
 	const char *t = json_string_value(ct);
-	if (strncasecmp(t, "text/plain", 10) == 0 &&
-	    (t[10] == '\0' || t[10] == ';' || t[10] == ' '))
+	if (strncasecmp(t, plain, n) == 0 && (t[n] == '\0' || t[n] == ';' || t[n] == ' '))
 		return KIND_PLAIN;
 	if (contains_nocase(t, "html") || contains_nocase(t, "xml") ||
 	    contains_nocase(t, "nitf"))
@@ -228,20 +230,17 @@ static int store_html(struct ctx *c, const json_t *v, const char **out)
  * "headlines" and "bodies" are). */
 static int check_text_array(struct ctx *c, const json_t *v, const char *key)
 {
-	bool ok = json_is_array(v);
 	size_t i;
 	const json_t *e;
-	if (ok)
-		json_array_foreach(v, i, e)
-		{
-			if (!json_is_object(e) ||
-			    !json_is_string(json_object_get(e, "value"))) {
-				ok = false;
-				break;
-			}
-		}
-	if (ok)
-		return 0;
+	if (!json_is_array(v))
+		goto err_type;
+	json_array_foreach(v, i, e)
+	{
+		if (!json_is_object(e) || !json_is_string(json_object_get(e, "value")))
+			goto err_type;
+	}
+	return 0;
+err_type:
 	return fail(c, WF_ETYPE,
 	            "field \"%s\" must be an array of objects with a string \"value\"",
 	            key);
@@ -292,7 +291,8 @@ static int read_bodies(struct ctx *c, const json_t *v, const char *key,
 	const json_t *e;
 	json_array_foreach(v, i, e)
 	{
-		int rank = (role_is_main(e) ? 0 : 3) + (int)kind_of(e);
+		/* the role outranks the content type */
+		int rank = (role_is_main(e) ? 0 : KIND_COUNT) + (int)kind_of(e);
 		if (!pick || rank < best) {
 			pick = e;
 			best = rank;
@@ -370,12 +370,11 @@ static int read_time(struct ctx *c, const json_t *root, struct fields *f)
 	if (json_is_string(v)) {
 		const char *s = json_string_value(v);
 		size_t n = json_string_length(v);
-		const char *why = wf_time_why(s, n);
-		if (!why)
-			return wf_time_parse(s, n, &f->time_ms);
+		if (wf_time_parse(s, n, &f->time_ms) == 0)
+			return 0;
 		char shown[64];
 		clip(shown, sizeof shown, s, n, true);
-		return fail(c, WF_EBADTIME, "%s \"%s\" %s", key, shown, why);
+		return fail(c, WF_EBADTIME, "%s \"%s\" %s", key, shown, wf_time_why(s, n));
 	}
 	if (json_is_number(v)) {
 		if (wf_time_from_epoch(json_number_value(v), &f->time_ms) == 0)

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wirefold/features.h"
 #include "wirefold/fingerprint.h"
 
 /* Token flags, set by normalize from the original (pre-case-fold) text. */
@@ -59,6 +60,9 @@ struct wf_article {
 
 	/* set by fingerprint (parallel) */
 	struct wf_fingerprint fp;
+
+	/* set by features (parallel) */
+	struct wf_features feat;
 
 	/* set by dedup (ordered) */
 	enum wf_kind kind;

@@ -19,10 +19,12 @@
 
 struct wf_arena;
 
-/* wf_html_init: initialise libxml2 for use from several threads.  Call once
- * before threads use wf_html_to_text (the parse stage's init does); calling
- * it again, from any thread, does nothing.  wf_html_to_text calls it too, so
- * single-threaded users need not.  libxml2 is never cleaned up by wirefold. */
+/* wf_html_init: initialise libxml2 (xmlInitParser) for use from several
+ * threads.  Only the first call, from whichever thread, does anything (it is
+ * guarded by pthread_once), and wf_html_to_text makes that call itself, so
+ * calling it is optional; the parse stage's init calls it to have libxml2
+ * ready before the workers start.  wirefold never cleans libxml2 up: other
+ * users in the process may still need it. */
 void wf_html_init(void);
 
 /* wf_html_to_text: the plain text of html[0..len) (UTF-8; need not be

@@ -11,13 +11,13 @@
  *
  * The line is a JSON object (RFC 8259, UTF-8), in the flat shape or IPTC
  * ninjs 1.x, 2.x or 3.x.  Each field takes the first key present, in this
- * order; a key whose value is null counts as absent, and any key not listed
- * here (the flat data's "dateline", ninjs "subjects", …) is ignored:
+ * order; a key whose value is null counts as absent, a present key wins even
+ * when its value is empty ("" or []), and any key not listed here (the flat
+ * data's "dateline", ninjs "subjects", …) is ignored:
  *
- *   id      "id" | "uri", a string, not "" (a number is a type error: ids
- *           are names, and 17 and 17.0 would be one id).  With "uri", when
- *           "version" (a string or an integer) is present and not "", the id
- *           is "<uri>@<version>".  Required.
+ *   id      "id" | "uri": a string, not "" (a number is a type error).
+ *           With "uri", when "version" (a string or an integer) is present
+ *           and not "", the id is "<uri>@<version>".  Required.
  *   time    "time" | "versioncreated" | "versionCreated" | "firstcreated" |
  *           "firstCreated": a string in a form wf_time_parse accepts
  *           (timeparse.h), or a JSON number read by wf_time_from_epoch
@@ -44,12 +44,18 @@
  *           "" when absent.
  * The "contentType" (3.x) and "contenttype" (2.x) spellings are both read.
  *
- * A line is rejected, with a short reason, when it is empty; has a raw NUL
- * byte; is not valid JSON (WF_EJSON), including a duplicate key or \u0000 in
- * a string; is not valid UTF-8 (WF_EUTF8); is not an object (WF_ENOTOBJ); has
- * a known field of the wrong type (WF_ETYPE); has no id (WF_ENOID); has no
- * time (WF_ENOTIME) or one that does not parse (WF_EBADTIME); or has neither
- * a title nor a body with anything but white space in it (WF_ENOTEXT). */
+ * A line is rejected, with a short reason, when it:
+ *   is empty, has a raw NUL byte, or is not valid JSON, counting a duplicate
+ *   key and \u0000 in a string as invalid                     WF_EJSON
+ *   is not valid UTF-8                                         WF_EUTF8
+ *   is not an object                                           WF_ENOTOBJ
+ *   has a value of the wrong type under a key chosen above    WF_ETYPE
+ *   (keys passed over, such as a "versioncreated" after "time",
+ *   are not checked)
+ *   has no id                                                  WF_ENOID
+ *   has no time                                                WF_ENOTIME
+ *   has a time that does not parse                             WF_EBADTIME
+ *   has neither a title nor a body with anything but blanks    WF_ENOTEXT */
 #ifndef WF_PARSE_H
 #define WF_PARSE_H
 
@@ -75,7 +81,7 @@ struct wf_article;
  * Returns 0 or a negative wf_error: those listed above, WF_ENOMEM, or
  * WF_EINVAL when arena or out is NULL, or line is NULL with len > 0.
  * Thread-safe: any number of threads may parse at once, each with its own
- * arena (call wf_html_init() first, as the stage's init does). */
+ * arena.  Never prints. */
 int wf_parse_line(struct wf_arena *arena, const char *line, size_t len,
                   struct wf_article *out, char *reason, size_t reason_len);
 

@@ -1,10 +1,14 @@
 /* progress.h — a live status line on a terminal during a long run.
  *
  * Every 500 ms the line is redrawn in place ("\r", then erase to the end of
- * the line with "\033[K"): lines read, articles per second, MB per second,
- * duplicates and stories, from the run's summary counters.  Only when the
- * descriptor is a terminal (and TERM is not "dumb"); never on a pipe or a
- * file.  The timer is unreferenced, so it never keeps the loop alive. */
+ * the line with "\033[K"): elapsed time, lines read, articles per second,
+ * MB per second, duplicates and stories, from the run's summary counters:
+ *
+ *   [0:03] 11,264 lines, 5,006 articles/s, 5.1 MB/s, 421 duplicates, 9,768 stories
+ *
+ * Only when the descriptor is a terminal (and TERM is not "dumb"); never on
+ * a pipe or a file.  The timer is unreferenced, so it never keeps the loop
+ * alive. */
 #ifndef WF_PROGRESS_H
 #define WF_PROGRESS_H
 

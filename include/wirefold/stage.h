@@ -40,6 +40,7 @@ struct wf_stage_ops {
 extern const struct wf_stage_ops wf_parse_stage;
 extern const struct wf_stage_ops wf_normalize_stage;
 extern const struct wf_stage_ops wf_fingerprint_stage;
+extern const struct wf_stage_ops wf_features_stage;
 extern const struct wf_stage_ops wf_dedup_stage;
 extern const struct wf_stage_ops wf_cluster_stage;
 
