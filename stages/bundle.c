@@ -6,6 +6,7 @@
  * reloads that day's bundle from disk, so the rewrite keeps what was there. */
 #include "wirefold/bundle.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -65,6 +66,8 @@ struct day {
 	size_t n, cap;
 	struct wf_map by_story; /* story id → struct story */
 	struct wf_map by_item;  /* hash of item id → struct item */
+	struct wf_map on_disk;  /* hash of id → id, for every article read back
+	                         * from an earlier bundle of this day */
 };
 
 struct bundler {
@@ -157,6 +160,7 @@ static void day_free(struct day *d)
 	free(d->stories);
 	wf_map_close(&d->by_story);
 	wf_map_close(&d->by_item);
+	wf_map_close(&d->on_disk);
 	free(d);
 }
 
@@ -166,8 +170,10 @@ static struct day *day_new(int32_t day)
 	if (!d)
 		return NULL;
 	d->day = day;
-	if (wf_map_init(&d->by_story) < 0 || wf_map_init(&d->by_item) < 0) {
+	if (wf_map_init(&d->by_story) < 0 || wf_map_init(&d->by_item) < 0 ||
+	    wf_map_init(&d->on_disk) < 0) {
 		wf_map_close(&d->by_story);
+		wf_map_close(&d->by_item);
 		free(d);
 		return NULL;
 	}
@@ -273,8 +279,18 @@ static int apply_update(struct item *it, const struct wf_article *a)
 	return 0;
 }
 
+/* An article whose id a bundle on disk already holds was delivered before
+ * (by an earlier run into the same directory): the bundle keeps it once. */
+static bool already_on_disk(const struct day *d, const char *id)
+{
+	const char *seen = wf_map_get(&d->on_disk, id_key(id));
+	return seen && strcmp(seen, id) == 0;
+}
+
 static int day_add(struct day *d, const struct wf_article *a, uint64_t seq)
 {
+	if (already_on_disk(d, a->id))
+		return 0;
 	struct story *s = day_story(d, a->story);
 	if (!s || set_headline(s, a->story_headline) < 0)
 		return WF_ENOMEM;
@@ -623,6 +639,10 @@ static int load_story(struct loader *l, json_t *o)
 		it->update_of = json_strdup(v, "update_of");
 		it->time_ms = json_time(json_object_get(v, "time"));
 		it->seq = l->bu->seq++;
+		if (it->id && wf_map_put(&l->d->on_disk, id_key(it->id), it->id) < 0) {
+			item_free(it);
+			return WF_ENOMEM;
+		}
 		if (!it->id || !it->source || !it->title || !it->body ||
 		    story_add_item(l->d, s, it) < 0) {
 			item_free(it);
@@ -635,7 +655,9 @@ static int load_story(struct loader *l, json_t *o)
 				return WF_ENOMEM;
 			if (dup_load(&it->dups[it->ndups], dv) < 0)
 				return WF_EFORMAT;
-			it->ndups++;
+			const char *did = it->dups[it->ndups++].id;
+			if (wf_map_put(&l->d->on_disk, id_key(did), (void *)did) < 0)
+				return WF_ENOMEM;
 		}
 	}
 	json_array_foreach(json_object_get(o, "duplicates"), i, v) {
@@ -643,7 +665,9 @@ static int load_story(struct loader *l, json_t *o)
 			return WF_ENOMEM;
 		if (dup_load(&s->refs[s->nrefs], v) < 0)
 			return WF_EFORMAT;
-		s->nrefs++;
+		const char *rid = s->refs[s->nrefs++].id;
+		if (wf_map_put(&l->d->on_disk, id_key(rid), (void *)rid) < 0)
+			return WF_ENOMEM;
 	}
 	return 0;
 }
@@ -737,6 +761,33 @@ static int close_day(struct bundler *bu, size_t i)
 	return 0;
 }
 
+static void bundle_free(void *self);
+
+/* Bundles already in the out directory count as written: an article for
+ * their day is added to what they hold, so a second run into the same
+ * directory extends its bundles instead of replacing them. */
+static int find_bundles(struct bundler *bu)
+{
+	DIR *dir = opendir(bu->cfg->out_dir);
+	if (!dir)
+		return 0; /* checked writable just before; nothing to find */
+	struct dirent *e;
+	while ((e = readdir(dir))) {
+		int y, m, dd, end = 0;
+		if (sscanf(e->d_name, "%4d-%2d-%2d%n", &y, &m, &dd, &end) != 3 || end != 10 ||
+		    strcmp(e->d_name + 10, WF_BUNDLE_SUFFIX) != 0 || m < 1 || m > 12 ||
+		    dd < 1 || dd > 31)
+			continue;
+		if (GROW(bu->written, bu->capwritten, bu->nwritten + 1) < 0) {
+			closedir(dir);
+			return WF_ENOMEM;
+		}
+		bu->written[bu->nwritten++] = wf_days_from_civil(y, (unsigned)m, (unsigned)dd);
+	}
+	closedir(dir);
+	return 0;
+}
+
 static int bundle_init(void **self, const struct wf_config *cfg)
 {
 	char err[512];
@@ -749,6 +800,10 @@ static int bundle_init(void **self, const struct wf_config *cfg)
 		return WF_ENOMEM;
 	bu->cfg = cfg;
 	bu->now_ms = INT64_MIN;
+	if (find_bundles(bu) < 0) {
+		bundle_free(bu);
+		return WF_ENOMEM;
+	}
 	*self = bu;
 	return 0;
 }

@@ -54,6 +54,21 @@ jq -s -e 'map(select(.id == "rtr-1002"))[0] | .kind == "dup" and .canonical == "
 grep -q 'lines read: 17 accepted' "$tmp/e1" 2>/dev/null || grep -q '17 lines read: 17 accepted, 0 rejected' "$tmp/e1" &&
 	ok "summary counts lines" || not_ok "summary counts lines" "$(cat "$tmp/e1")"
 
+# --- a second run into the same directory ----------------------------------------
+"$wf" -q -o "$tmp/b1" <"$fx/sample-feed.jsonl"
+if diff <(feed_ids "$fx/sample-feed.jsonl") <(bundle_ids "$tmp/b1" | sort) >"$tmp/d" 2>&1; then
+	ok "the same feed run again into the same directory changes nothing"
+else
+	not_ok "the same feed run again into the same directory changes nothing" "$(cat "$tmp/d")"
+fi
+head -n 6 "$fx/sample-feed.jsonl" | "$wf" -q -o "$tmp/split"
+tail -n +7 "$fx/sample-feed.jsonl" | "$wf" -q -o "$tmp/split"
+if diff <(feed_ids "$fx/sample-feed.jsonl") <(bundle_ids "$tmp/split" | sort) >"$tmp/d" 2>&1; then
+	ok "a feed split over two runs into one directory keeps every article"
+else
+	not_ok "a feed split over two runs into one directory keeps every article" "$(cat "$tmp/d")"
+fi
+
 # --- determinism -------------------------------------------------------------
 "$wf" -q -o "$tmp/t1" --threads 1 --emit assignments <"$fx/sample-feed.jsonl" >"$tmp/at1"
 "$wf" -q -o "$tmp/t2" --threads 2 --emit assignments <"$fx/sample-feed.jsonl" >"$tmp/at2"
