@@ -34,8 +34,8 @@ struct entry {
 	char *id;
 	char *canon; /* the root item this one is a copy of, or id */
 	uint64_t simhash;
-	uint32_t n_words, n_shingles, n_wordset, n_numbers, n_names;
-	uint32_t *shingles, *words, *numbers, *names;
+	uint32_t n_words, n_shingles, n_wordset, n_numbers, n_names, n_tickers;
+	uint32_t *shingles, *words, *numbers, *names, *tickers;
 	uint64_t *keys; /* band keys, lede band keys, simhash block keys */
 };
 
@@ -154,7 +154,8 @@ static struct entry *entry_new(const struct dedup *d, const struct wf_article *a
                                const char *canon)
 {
 	const struct wf_fingerprint *fp = &a->fp;
-	size_t n32 = (size_t)fp->n_shingles + fp->n_wordset + fp->n_numbers + fp->n_names;
+	size_t n32 = (size_t)fp->n_shingles + fp->n_wordset + fp->n_numbers + fp->n_names +
+	             fp->n_tickers;
 	struct entry *e = malloc(sizeof *e + n_keys(d) * sizeof(uint64_t) + n32 * sizeof(uint32_t));
 	if (!e)
 		return NULL;
@@ -171,6 +172,7 @@ static struct entry *entry_new(const struct dedup *d, const struct wf_article *a
 	e->n_wordset = fp->n_wordset;
 	e->n_numbers = fp->n_numbers;
 	e->n_names = fp->n_names;
+	e->n_tickers = fp->n_tickers;
 	e->keys = (uint64_t *)(e + 1);
 	make_keys(d, fp, e->keys);
 	uint32_t *p = (uint32_t *)(e->keys + n_keys(d));
@@ -178,6 +180,7 @@ static struct entry *entry_new(const struct dedup *d, const struct wf_article *a
 	e->words = copy_u32(&p, fp->words, fp->n_wordset);
 	e->numbers = copy_u32(&p, fp->numbers, fp->n_numbers);
 	e->names = copy_u32(&p, fp->names, fp->n_names);
+	e->tickers = copy_u32(&p, fp->tickers, fp->n_tickers);
 	return e;
 }
 
@@ -255,6 +258,11 @@ static struct verdict verify(const struct dedup *d, const struct wf_fingerprint 
 	v.containment = (double)in / (nx < ny ? nx : ny);
 	v.jaccard = (double)in / (nx + ny - in);
 	if (v.containment < d->p.min_containment)
+		return v;
+	/* two texts headlined with different stocks are two reports, whatever
+	 * else they share */
+	if (x->n_tickers && y->n_tickers &&
+	    !overlap(x->tickers, x->n_tickers, y->tickers, y->n_tickers))
 		return v;
 	/* The facts of the shorter text must be in the longer one: a template
 	 * look-alike differs in its figures and names. */

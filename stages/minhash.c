@@ -103,15 +103,27 @@ void wf_lsh_params(double t, unsigned k, double w_fp, double w_fn,
 
 uint64_t wf_simhash(const uint64_t *hashes, const uint32_t *weights, size_t n)
 {
+	uint64_t out = 0;
+	if (!weights) {
+		/* unweighted: a bit is set when most hashes have it set; the
+		 * branch-free count vectorises */
+		uint32_t count[64] = {0};
+		for (size_t j = 0; j < n; j++)
+			for (unsigned bit = 0; bit < 64; bit++)
+				count[bit] += (uint32_t)(hashes[j] >> bit) & 1u;
+		for (unsigned bit = 0; bit < 64; bit++)
+			if (2 * (uint64_t)count[bit] > n)
+				out |= 1ull << bit;
+		return out;
+	}
 	int64_t acc[64];
 	memset(acc, 0, sizeof acc);
 	for (size_t j = 0; j < n; j++) {
 		uint64_t h = hashes[j];
-		int64_t w = weights ? weights[j] : 1;
+		int64_t w = weights[j];
 		for (unsigned bit = 0; bit < 64; bit++)
 			acc[bit] += (h >> bit & 1) ? w : -w;
 	}
-	uint64_t out = 0;
 	for (unsigned bit = 0; bit < 64; bit++)
 		if (acc[bit] > 0)
 			out |= 1ull << bit;

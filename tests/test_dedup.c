@@ -131,6 +131,21 @@ Test(dedup, another_companys_results_are_new, .init = setup, .fini = teardown)
 	cr_assert_eq(c2->kind, WF_KIND_NEW);
 }
 
+Test(dedup, headlines_with_other_stock_symbols_are_other_reports, .init = setup,
+     .fini = teardown)
+{
+	static const char body[] =
+		"The company said its board declared a quarterly dividend of 18 cts a share, "
+		"payable April 15 to holders of record March 31, unchanged from the prior quarter.";
+	add("d1", 0, "ACME CORP <ACME> SETS QUARTERLY", body);
+	struct wf_article *d2 = add("d2", HOUR, "ZENITH INC <ZEN> SETS QUARTERLY", body);
+	struct wf_article *d3 = add("d3", 2 * HOUR, "ACME CORP <ACME> SETS QUARTERLY DIVIDEND", body);
+	run();
+	cr_assert_eq(d2->kind, WF_KIND_NEW);
+	cr_assert_eq(d3->kind, WF_KIND_DUP);
+	cr_assert_str_eq(d3->canonical, "d1");
+}
+
 Test(dedup, the_same_event_written_twice_is_new, .init = setup, .fini = teardown)
 {
 	add("e1", 0, "Chelsea beat Arsenal 2-1",

@@ -43,6 +43,9 @@ struct wf_fingerprint {
 	uint32_t n_numbers;
 	uint32_t *names;       /* capitalised tokens and tickers */
 	uint32_t n_names;
+	uint32_t *tickers;     /* stock symbols in the headline, as wires mark
+	                        * them: "<IBM>", "(NYSE: IBM)", "IBM.N" */
+	uint32_t n_tickers;
 };
 
 /* wf_fingerprint_article: fill a->fp from a->tokens (set by normalize),
