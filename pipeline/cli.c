@@ -405,6 +405,12 @@ static void print_summary(const struct wf_config *cfg, const struct wf_summary *
 		fprintf(stderr, "  %-12s %8.3f s  %5.1f %%  %7.2f us/article\n", s->stage_name[i],
 		        s->stage_cpu_s[i], total > 0 ? 100 * s->stage_cpu_s[i] / total : 0,
 		        s->lines ? 1e6 * s->stage_cpu_s[i] / (double)s->lines : 0);
+	if (s->dedup.peak_held)
+		fprintf(stderr,
+		        "wirefold: duplicate index: at most %zu articles held; LSH tables %.0f bytes "
+		        "and verification sets %.0f bytes per article held\n",
+		        s->dedup.peak_held, (double)s->dedup.index_bytes / (double)s->dedup.peak_held,
+		        (double)s->dedup.entry_bytes / (double)s->dedup.peak_held);
 }
 
 static int cmd_run(int argc, char **argv)

@@ -10,6 +10,7 @@
 #include <uv.h>
 
 #include "wirefold/bundle.h"
+#include "wirefold/dedup.h"
 #include "wirefold/error.h"
 #include "wirefold/lines.h"
 #include "wirefold/progress.h"
@@ -461,6 +462,8 @@ int wf_run(const struct wf_config *cfg, struct wf_summary *sum)
 	for (unsigned s = 0; s < NSTAGES; s++) {
 		sum->stage_name[s] = stages[s]->name;
 		sum->stage_cpu_s[s] = (double)rt.stage_ns[s] / 1e9;
+		if (stages[s] == &wf_dedup_stage)
+			wf_dedup_stats(rt.state[s], &sum->dedup);
 	}
 err_free_stages:
 	while (inited--)

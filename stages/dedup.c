@@ -10,8 +10,9 @@
  * canonical item, or an `update` when the article is a fuller version that
  * contains it.  Otherwise the article is `new`.
  *
- * Entries sit in a FIFO ring in arrival order and leave it (and every
- * bucket) once the stream's event time is window_ms past them. */
+ * Entries (what verification needs) sit in a FIFO ring in arrival order and
+ * leave it once the stream's event time is window_ms past them; their keys
+ * live in a generational index (lshindex.h) that drops whole tables. */
 #include "wirefold/dedup.h"
 
 #include <math.h>
@@ -22,7 +23,7 @@
 #include "wirefold/batch.h"
 #include "wirefold/config.h"
 #include "wirefold/error.h"
-#include "wirefold/map.h"
+#include "wirefold/lshindex.h"
 #include "wirefold/minhash.h"
 #include "wirefold/stage.h"
 
@@ -33,15 +34,8 @@ struct entry {
 	int64_t time_ms;
 	char *id;
 	char *canon; /* the root item this one is a copy of, or id */
-	uint64_t simhash;
 	uint32_t n_words, n_shingles, n_wordset, n_numbers, n_names, n_tickers;
 	uint32_t *shingles, *words, *numbers, *names, *tickers;
-	uint64_t *keys; /* band keys, lede band keys, simhash block keys */
-};
-
-struct bucket {
-	uint32_t n, cap;
-	uint64_t seq[];
 };
 
 struct dedup {
@@ -52,49 +46,10 @@ struct dedup {
 	struct entry **ring; /* cap slots; entries base .. base + n - 1 */
 	size_t cap, head, n;
 	uint64_t base;
-	struct wf_map buckets; /* key → struct bucket */
+	struct wf_lsh_index *index; /* band keys → entry seq (low 32 bits) */
+	size_t entry_bytes;         /* of the entries held */
+	struct wf_dedup_stats peak;
 };
-
-/* ---- buckets ---------------------------------------------------------- */
-
-static int bucket_add(struct dedup *d, uint64_t key, uint64_t seq)
-{
-	struct bucket *b = wf_map_get(&d->buckets, key);
-	if (!b || b->n == b->cap) {
-		uint32_t cap = b ? b->cap * 2 : 2;
-		struct bucket *nb = realloc(b, sizeof *nb + cap * sizeof nb->seq[0]);
-		if (!nb)
-			return WF_ENOMEM;
-		if (!b)
-			nb->n = 0;
-		nb->cap = cap;
-		if (nb != b && wf_map_put(&d->buckets, key, nb) < 0) {
-			if (!b)
-				free(nb);
-			return WF_ENOMEM;
-		}
-		b = nb;
-	}
-	b->seq[b->n++] = seq;
-	return 0;
-}
-
-static void bucket_remove(struct dedup *d, uint64_t key, uint64_t seq)
-{
-	struct bucket *b = wf_map_get(&d->buckets, key);
-	if (!b)
-		return;
-	for (uint32_t i = 0; i < b->n; i++) {
-		if (b->seq[i] == seq) {
-			b->seq[i] = b->seq[--b->n];
-			break;
-		}
-	}
-	if (b->n == 0) {
-		wf_map_del(&d->buckets, key);
-		free(b);
-	}
-}
 
 /* ---- keys ------------------------------------------------------------- */
 
@@ -126,11 +81,20 @@ static void make_keys(const struct dedup *d, const struct wf_fingerprint *fp,
 
 /* ---- entries ---------------------------------------------------------- */
 
-static struct entry *entry_at(const struct dedup *d, uint64_t seq)
+/* The live entry whose seq has these low 32 bits, or NULL. */
+static struct entry *entry_at(const struct dedup *d, uint32_t seq32)
 {
-	if (seq < d->base || seq >= d->base + d->n)
+	uint64_t off = (uint32_t)(seq32 - (uint32_t)d->base);
+	if (off >= d->n)
 		return NULL;
-	return d->ring[(d->head + (seq - d->base)) % d->cap];
+	return d->ring[(d->head + off) % d->cap];
+}
+
+static size_t entry_size(const struct entry *e)
+{
+	return sizeof *e + strlen(e->id) + strlen(e->canon) + 2 +
+	       ((size_t)e->n_shingles + e->n_wordset + e->n_numbers + e->n_names + e->n_tickers) *
+	               sizeof(uint32_t);
 }
 
 static void entry_free(struct entry *e)
@@ -150,13 +114,12 @@ static uint32_t *copy_u32(uint32_t **dst, const uint32_t *src, uint32_t n)
 	return at;
 }
 
-static struct entry *entry_new(const struct dedup *d, const struct wf_article *a,
-                               const char *canon)
+static struct entry *entry_new(const struct wf_article *a, const char *canon)
 {
 	const struct wf_fingerprint *fp = &a->fp;
 	size_t n32 = (size_t)fp->n_shingles + fp->n_wordset + fp->n_numbers + fp->n_names +
 	             fp->n_tickers;
-	struct entry *e = malloc(sizeof *e + n_keys(d) * sizeof(uint64_t) + n32 * sizeof(uint32_t));
+	struct entry *e = malloc(sizeof *e + n32 * sizeof(uint32_t));
 	if (!e)
 		return NULL;
 	e->id = strdup(a->id);
@@ -166,16 +129,13 @@ static struct entry *entry_new(const struct dedup *d, const struct wf_article *a
 		return NULL;
 	}
 	e->time_ms = a->time_ms;
-	e->simhash = fp->simhash;
 	e->n_words = fp->n_words;
 	e->n_shingles = fp->n_shingles;
 	e->n_wordset = fp->n_wordset;
 	e->n_numbers = fp->n_numbers;
 	e->n_names = fp->n_names;
 	e->n_tickers = fp->n_tickers;
-	e->keys = (uint64_t *)(e + 1);
-	make_keys(d, fp, e->keys);
-	uint32_t *p = (uint32_t *)(e->keys + n_keys(d));
+	uint32_t *p = (uint32_t *)(e + 1);
 	e->shingles = copy_u32(&p, fp->shingles, fp->n_shingles);
 	e->words = copy_u32(&p, fp->words, fp->n_wordset);
 	e->numbers = copy_u32(&p, fp->numbers, fp->n_numbers);
@@ -186,17 +146,15 @@ static struct entry *entry_new(const struct dedup *d, const struct wf_article *a
 
 static void pop_oldest(struct dedup *d)
 {
-	struct entry *e = d->ring[d->head];
-	for (unsigned i = 0; i < n_keys(d); i++)
-		bucket_remove(d, e->keys[i], e->seq);
-	entry_free(e);
+	d->entry_bytes -= entry_size(d->ring[d->head]);
+	entry_free(d->ring[d->head]);
 	d->ring[d->head] = NULL;
 	d->head = (d->head + 1) % d->cap;
 	d->base++;
 	d->n--;
 }
 
-static int push(struct dedup *d, struct entry *e)
+static int push(struct dedup *d, struct entry *e, const uint64_t *keys)
 {
 	if (d->n == d->cap) {
 		size_t cap = d->cap * 2;
@@ -211,14 +169,16 @@ static int push(struct dedup *d, struct entry *e)
 		d->head = 0;
 	}
 	e->seq = d->base + d->n;
-	for (unsigned i = 0; i < n_keys(d); i++)
-		if (bucket_add(d, e->keys[i], e->seq) < 0) {
-			while (i--)
-				bucket_remove(d, e->keys[i], e->seq);
-			return WF_ENOMEM;
-		}
+	if (wf_lsh_index_add(d->index, e->time_ms, keys, n_keys(d), (uint32_t)e->seq) < 0)
+		return WF_ENOMEM;
 	d->ring[(d->head + d->n) % d->cap] = e;
 	d->n++;
+	d->entry_bytes += entry_size(e);
+	if (d->n > d->peak.peak_held) {
+		d->peak.peak_held = d->n;
+		d->peak.index_bytes = wf_lsh_index_bytes(d->index);
+		d->peak.entry_bytes = d->entry_bytes;
+	}
 	return 0;
 }
 
@@ -295,7 +255,7 @@ static struct verdict verify(const struct dedup *d, const struct wf_fingerprint 
 
 static int cmp_seq(const void *a, const void *b)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 	return (x > y) - (x < y);
 }
 
@@ -303,17 +263,8 @@ static int cmp_seq(const void *a, const void *b)
 static const struct entry *best_match(struct dedup *d, const struct wf_article *a,
                                       const uint64_t *keys, struct verdict *out)
 {
-	uint64_t cand[MAX_CANDIDATES];
-	size_t nc = 0;
-	for (unsigned i = 0; i < n_keys(d) && nc < MAX_CANDIDATES; i++) {
-		const struct bucket *b = wf_map_get(&d->buckets, keys[i]);
-		if (!b)
-			continue;
-		/* newest first: a flood of old look-alikes cannot push out the
-		 * recent copy */
-		for (uint32_t j = b->n; j-- > 0 && nc < MAX_CANDIDATES;)
-			cand[nc++] = b->seq[j];
-	}
+	uint32_t cand[MAX_CANDIDATES];
+	size_t nc = wf_lsh_index_query(d->index, keys, n_keys(d), cand, MAX_CANDIDATES);
 	qsort(cand, nc, sizeof *cand, cmp_seq);
 	const struct entry *best = NULL;
 	for (size_t i = 0; i < nc; i++) {
@@ -352,8 +303,12 @@ static int dedup_init(void **self, const struct wf_config *cfg)
 	d->now_ms = INT64_MIN;
 	d->cap = 1024;
 	d->ring = calloc(d->cap, sizeof *d->ring);
-	if (!d->ring || wf_map_init(&d->buckets) < 0) {
+	/* generations of a third of the window: an entry is indexed for at
+	 * most 4/3 of the window, and a query looks at about four tables */
+	d->index = wf_lsh_index_new(d->p.window_ms / 3 + 1);
+	if (!d->ring || !d->index) {
 		free(d->ring);
+		wf_lsh_index_free(d->index);
 		free(d);
 		return WF_ENOMEM;
 	}
@@ -367,6 +322,7 @@ static int dedup_article(struct dedup *d, struct wf_batch *b, struct wf_article 
 		d->now_ms = a->time_ms;
 	while (d->n && d->ring[d->head]->time_ms < d->now_ms - d->p.window_ms)
 		pop_oldest(d);
+	wf_lsh_index_expire(d->index, d->now_ms - d->p.window_ms);
 	uint64_t keys[2 * WF_MINHASH_MAX + SIMHASH_BLOCKS];
 	make_keys(d, &a->fp, keys);
 	struct verdict v = {0};
@@ -382,10 +338,10 @@ static int dedup_article(struct dedup *d, struct wf_batch *b, struct wf_article 
 		a->canonical = a->id;
 		a->similarity = 1.0f;
 	}
-	struct entry *e = entry_new(d, a, a->canonical);
+	struct entry *e = entry_new(a, a->canonical);
 	if (!e)
 		return WF_ENOMEM;
-	if (push(d, e) < 0) {
+	if (push(d, e, keys) < 0) {
 		entry_free(e);
 		return WF_ENOMEM;
 	}
@@ -411,8 +367,15 @@ static void dedup_free(void *self)
 	while (d->n)
 		pop_oldest(d);
 	free(d->ring);
-	wf_map_close(&d->buckets);
+	wf_lsh_index_free(d->index);
 	free(d);
+}
+
+void wf_dedup_stats(const void *self, struct wf_dedup_stats *out)
+{
+	const struct dedup *d = self;
+	*out = d->peak;
+	out->held = d->n;
 }
 
 const struct wf_stage_ops wf_dedup_stage = {

@@ -7,6 +7,7 @@
 #ifndef WF_DEDUP_H
 #define WF_DEDUP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct wf_dedup_params {
@@ -20,5 +21,16 @@ struct wf_dedup_params {
 	double max_name_miss_share; /* share of its names absent from the longer */
 	double update_growth;       /* an update has at least this × the shingles */
 };
+
+/* Memory of the dedup stage, for --timings and the benchmarks. */
+struct wf_dedup_stats {
+	size_t held;        /* articles in the window now */
+	size_t peak_held;   /* most articles held at once */
+	size_t index_bytes; /* LSH tables at that peak */
+	size_t entry_bytes; /* what verification keeps of those articles */
+};
+
+/* wf_dedup_stats: the memory figures of a dedup stage state.  Loop thread. */
+void wf_dedup_stats(const void *self, struct wf_dedup_stats *out);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "wirefold/batch.h"
 #include "wirefold/config.h"
+#include "wirefold/dedup.h"
 
 struct wf_summary {
 	uint64_t lines;    /* lines read; always accepted + rejected */
@@ -28,6 +29,7 @@ struct wf_summary {
 	unsigned nstages;
 	const char *stage_name[WF_STAGE_MAX];
 	double stage_cpu_s[WF_STAGE_MAX]; /* CPU time per stage, all threads */
+	struct wf_dedup_stats dedup;      /* memory of the duplicate index */
 };
 
 /* wf_run: process stdin to the end (or to a fatal error) with cfg, writing
