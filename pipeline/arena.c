@@ -4,6 +4,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Under AddressSanitizer the spare blocks are poisoned, so that a pointer
+ * kept past wf_arena_reset is caught as a use-after-free would be. */
+#if defined(__SANITIZE_ADDRESS__)
+#define WF_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define WF_ASAN 1
+#endif
+#endif
+#ifdef WF_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 struct wf_arena_block {
 	struct wf_arena_block *next;
 	size_t size; /* usable bytes in data[] */
@@ -16,18 +34,62 @@ enum { ALIGN = 16, DEFAULT_BLOCK = 64 * 1024 };
 void wf_arena_init(struct wf_arena *a, size_t block_size)
 {
 	a->head = NULL;
+	a->spare = NULL;
 	a->block_size = block_size ? block_size : DEFAULT_BLOCK;
+}
+
+static void free_blocks(struct wf_arena_block *b)
+{
+	while (b) {
+		struct wf_arena_block *next = b->next;
+		UNPOISON(b->data, b->size);
+		free(b);
+		b = next;
+	}
 }
 
 void wf_arena_close(struct wf_arena *a)
 {
+	free_blocks(a->head);
+	free_blocks(a->spare);
+	a->head = NULL;
+	a->spare = NULL;
+}
+
+void wf_arena_reset(struct wf_arena *a)
+{
 	struct wf_arena_block *b = a->head;
 	while (b) {
 		struct wf_arena_block *next = b->next;
-		free(b);
+		if (b->size == a->block_size) {
+			b->next = a->spare;
+			a->spare = b;
+			POISON(b->data, b->size);
+		} else {
+			free(b);
+		}
 		b = next;
 	}
 	a->head = NULL;
+}
+
+/* A block of size usable bytes, empty: a spare one when it fits. */
+static struct wf_arena_block *new_block(struct wf_arena *a, size_t size)
+{
+	struct wf_arena_block *nb = a->spare;
+	if (nb && size == a->block_size) {
+		a->spare = nb->next;
+		UNPOISON(nb->data, nb->size);
+	} else {
+		if (size > SIZE_MAX - sizeof *nb)
+			return NULL;
+		nb = malloc(sizeof *nb + size);
+		if (!nb)
+			return NULL;
+		nb->size = size;
+	}
+	nb->used = 0;
+	return nb;
 }
 
 void *wf_arena_alloc(struct wf_arena *a, size_t n)
@@ -40,13 +102,9 @@ void *wf_arena_alloc(struct wf_arena *a, size_t n)
 		/* A large request gets a block of its own, put behind the current
 		 * one so the current block's free space is not wasted. */
 		size_t size = need > a->block_size / 4 ? need : a->block_size;
-		if (size > SIZE_MAX - sizeof *b)
-			return NULL;
-		struct wf_arena_block *nb = malloc(sizeof *nb + size);
+		struct wf_arena_block *nb = new_block(a, size);
 		if (!nb)
 			return NULL;
-		nb->size = size;
-		nb->used = 0;
 		if (b && size == need) {
 			nb->next = b->next;
 			b->next = nb;

@@ -17,6 +17,7 @@
 #include "wirefold/error.h"
 #include "wirefold/fingerprint.h"
 #include "wirefold/runtime.h"
+#include "wirefold/state.h"
 #include "wirefold/stats.h"
 
 static const char run_help[] =
@@ -35,10 +36,20 @@ static const char run_help[] =
 	"                       Europe/Berlin, or an offset such as +05:30\n"
 	"  -j, --threads N      worker threads (default: the number of cores)\n"
 	"      --rejects FILE   also copy each rejected line, as it was, to FILE\n"
+	"      --state DIR      carry the state (duplicate index, open days, ...) in DIR\n"
+	"                       from run to run: 'cat a b | wirefold' and 'cat a |\n"
+	"                       wirefold --state S; cat b | wirefold --state S' agree;\n"
+	"                       lines are then numbered over the whole feed\n"
+	"      --checkpoint-every N  also save the state after every N more lines, so a\n"
+	"                       killed run loses at most that much (see 'wirefold state')\n"
 	"      --window DUR     how long an article can be duplicated (default 72h)\n"
 	"      --lateness DUR   a day's bundle is written once the feed is this far past\n"
 	"                       the day's end (default 6h); later articles rewrite it\n"
 	"      --story-idle DUR a story closes after this long without news (default 72h)\n"
+	"      --story-threshold X  least similarity (0 to 1) for an article to join a\n"
+	"                       story (default 0.12; see docs/CLUSTERING.md)\n"
+	"      --story-half-life DUR  a story's pull halves per this much time since\n"
+	"                       its last item (default 150m)\n"
 	"      --line-max SIZE  longest accepted line (default 8M); longer lines are rejected\n"
 	"      --timings        print CPU time per stage at the end\n"
 	"\n"
@@ -62,13 +73,21 @@ static const char run_help[] =
 	"                       ever drawn when stderr is a terminal\n"
 	"  -h, --help           this help\n"
 	"  -V, --version        the version\n"
-	"\n"
+	"\n";
+
+/* the rest of the run help (one string would pass C99's 4095 bytes) */
+static const char run_help_more[] =
 	"DUR is a number with s, m, h or d (72h); SIZE a number with k, M or G.\n"
 	"Each unusable line is reported on stderr as 'wirefold: line N: reason' and the\n"
 	"run goes on; the summary's 'accepted + rejected' always equals 'lines read'.\n"
 	"\n"
+	"SIGINT or SIGTERM stops reading; what was read is processed and written, with\n"
+	"the state, and the exit status is 0. A second signal ends wirefold at once;\n"
+	"files are replaced atomically, so each is then its old or its new version.\n"
+	"\n"
 	"exit status:\n"
-	"  0  the whole input was processed (rejected lines do not change this)\n"
+	"  0  the whole input was processed (rejected lines do not change this), or\n"
+	"     what was read before SIGINT/SIGTERM\n"
 	"  1  stopped early: read or write error, disk full, out of memory, stdout closed\n"
 	"  2  bad command line; nothing was read\n"
 	"\n"
@@ -81,7 +100,26 @@ static const char run_help[] =
 	"  wirefold cat [--json|--text] BUNDLE...   print bundles\n"
 	"  wirefold digest [-o FILE.html] BUNDLE    a day's stories as one HTML page\n"
 	"  wirefold stats [--json] BUNDLE...        articles, duplicates, stories and\n"
-	"                                           sources of each day\n";
+	"                                           sources of each day\n"
+	"  wirefold state DIR                       what a --state directory holds, and\n"
+	"                                           where the feed continues\n";
+
+static const char state_help[] =
+	"usage: wirefold state DIR\n"
+	"\n"
+	"Checks the state that 'wirefold --state DIR' saved (its checksum and layout)\n"
+	"and prints what it holds, one 'name: value' per line: the file and its size,\n"
+	"the state format, the wirefold that wrote it, 'lines' and 'bytes' of the feed\n"
+	"it covers (the next run's input starts right after them), its sections, and\n"
+	"the parameters a run must have to continue it.\n"
+	"\n"
+	"examples:\n"
+	"  wirefold state st\n"
+	"  # after a crash: feed again from where the last saved state ends\n"
+	"  tail -c +$(( $(wirefold state st | sed -n 's/^bytes: //p') + 1 )) feed.jsonl |\n"
+	"    wirefold --state st -o bundles\n"
+	"\n"
+	"exit status: 0 printed, 1 no state or a damaged one, 2 bad command line.\n";
 
 static const char cat_help[] =
 	"usage: wirefold cat [--json|--text] BUNDLE...\n"
@@ -231,7 +269,8 @@ enum {
 	OPT_TZ = 256, OPT_REJECTS, OPT_WINDOW, OPT_LATENESS, OPT_IDLE,
 	OPT_LINE_MAX, OPT_TIMINGS, OPT_JSON, OPT_TEXT, OPT_SHINGLE, OPT_MINHASH,
 	OPT_LSH, OPT_CONTAIN, OPT_NUMMISS, OPT_NAMEMISS, OPT_GROWTH, OPT_LEDE,
-	OPT_LEDE_T, OPT_NUMSHARE,
+	OPT_LEDE_T, OPT_NUMSHARE, OPT_STATE, OPT_CHECKPOINT, OPT_STORY_TH,
+	OPT_STORY_HALF,
 };
 
 int wf_cli_parse_run(int argc, char **argv, struct wf_config *cfg)
@@ -245,6 +284,8 @@ int wf_cli_parse_run(int argc, char **argv, struct wf_config *cfg)
 		{"window", required_argument, NULL, OPT_WINDOW},
 		{"lateness", required_argument, NULL, OPT_LATENESS},
 		{"story-idle", required_argument, NULL, OPT_IDLE},
+		{"story-threshold", required_argument, NULL, OPT_STORY_TH},
+		{"story-half-life", required_argument, NULL, OPT_STORY_HALF},
 		{"line-max", required_argument, NULL, OPT_LINE_MAX},
 		{"timings", no_argument, NULL, OPT_TIMINGS},
 		{"shingle", required_argument, NULL, OPT_SHINGLE},
@@ -257,6 +298,8 @@ int wf_cli_parse_run(int argc, char **argv, struct wf_config *cfg)
 		{"lede-words", required_argument, NULL, OPT_LEDE},
 		{"lede-threshold", required_argument, NULL, OPT_LEDE_T},
 		{"dup-number-share", required_argument, NULL, OPT_NUMSHARE},
+		{"state", required_argument, NULL, OPT_STATE},
+		{"checkpoint-every", required_argument, NULL, OPT_CHECKPOINT},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -310,6 +353,15 @@ int wf_cli_parse_run(int argc, char **argv, struct wf_config *cfg)
 			if (wf_parse_duration(optarg, &cfg->cluster.idle_ms) < 0)
 				return usage_error("--story-idle takes a duration such as 72h, not '%s'", optarg);
 			break;
+		case OPT_STORY_TH:
+			if (parse_share(optarg, &cfg->cluster.threshold) < 0)
+				return usage_error("--story-threshold takes a number in [0, 1], not '%s'", optarg);
+			break;
+		case OPT_STORY_HALF:
+			if (wf_parse_duration(optarg, &cfg->cluster.half_life_ms) < 0 ||
+			    cfg->cluster.half_life_ms == 0)
+				return usage_error("--story-half-life takes a duration such as 150m, not '%s'", optarg);
+			break;
 		case OPT_LINE_MAX:
 			if (wf_parse_size(optarg, &cfg->line_max) < 0)
 				return usage_error("--line-max takes a size such as 8M, not '%s'", optarg);
@@ -362,11 +414,27 @@ int wf_cli_parse_run(int argc, char **argv, struct wf_config *cfg)
 			cfg->dedup.update_growth = g;
 			break;
 		}
+		case OPT_STATE:
+			if (!*optarg)
+				return usage_error("--state needs a directory%s", "");
+			cfg->state_dir = optarg;
+			break;
+		case OPT_CHECKPOINT: {
+			char *end;
+			errno = 0;
+			unsigned long long n = strtoull(optarg, &end, 10);
+			if (errno || end == optarg || *end || *optarg == '-' || n == 0)
+				return usage_error("--checkpoint-every takes a number of lines, not '%s'",
+				                   optarg);
+			cfg->checkpoint_every = n;
+			break;
+		}
 		case 'q':
 			cfg->quiet = true;
 			break;
 		case 'h':
 			fputs(run_help, stdout);
+			fputs(run_help_more, stdout);
 			return 1;
 		case 'V':
 			printf("wirefold %s\n", WF_VERSION);
@@ -381,6 +449,8 @@ int wf_cli_parse_run(int argc, char **argv, struct wf_config *cfg)
 		return usage_error("unexpected argument '%s' (the feed is read from stdin)", argv[optind]);
 	if (wf_tz_set(cfg->tz) < 0)
 		return usage_error("unknown time zone '%s' (use UTC, an IANA name or +HH:MM)", cfg->tz);
+	if (cfg->checkpoint_every && !cfg->state_dir)
+		return usage_error("--checkpoint-every needs --state%s", "");
 	if (cfg->max_batches == 0)
 		cfg->max_batches = 2 * cfg->threads + 2;
 	return 0;
@@ -389,6 +459,12 @@ int wf_cli_parse_run(int argc, char **argv, struct wf_config *cfg)
 static void print_summary(const struct wf_config *cfg, const struct wf_summary *s)
 {
 	double rate = s->elapsed_s > 0 ? (double)s->accepted / s->elapsed_s : 0;
+	if (s->interrupted)
+		fprintf(stderr, "wirefold: interrupted: stopped reading; every line read before "
+		        "was processed\n");
+	if (s->state_saved)
+		fprintf(stderr, "wirefold: state saved in %s: the feed continues after line %" PRIu64
+		        "\n", cfg->state_dir, s->state_lines);
 	fprintf(stderr,
 	        "wirefold: %" PRIu64 " lines read: %" PRIu64 " accepted, %" PRIu64
 	        " rejected; %" PRIu64 " duplicates, %" PRIu64 " updates; %" PRIu64
@@ -613,6 +689,22 @@ static int cmd_stats(int argc, char **argv)
 	return status;
 }
 
+static int cmd_state(int argc, char **argv)
+{
+	if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		fputs(state_help, stdout);
+		return WF_EXIT_OK;
+	}
+	if (argc != 2 || argv[1][0] == '-')
+		return sub_usage("state", "give one state directory%s", "");
+	char err[1024];
+	if (wf_state_describe(argv[1], stdout, err, sizeof err) < 0) {
+		fprintf(stderr, "wirefold state: %s\n", err);
+		return WF_EXIT_FAILURE;
+	}
+	return fflush(stdout) == EOF ? WF_EXIT_FAILURE : WF_EXIT_OK;
+}
+
 int wf_cli_main(int argc, char **argv)
 {
 	/* A closed stdout must show up as EPIPE on write, not kill us before
@@ -624,6 +716,8 @@ int wf_cli_main(int argc, char **argv)
 		return cmd_digest(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "stats") == 0)
 		return cmd_stats(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "state") == 0)
+		return cmd_state(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
 	return cmd_run(argc, argv);

@@ -31,11 +31,13 @@ void wf_config_defaults(struct wf_config *cfg)
 	cfg->dedup.max_name_miss_share = 0.34;
 	cfg->dedup.update_growth = 1.15;
 	cfg->cluster.idle_ms = 72 * 3600 * 1000LL;
-	cfg->cluster.threshold = 0.3;
-	cfg->cluster.half_life_ms = 24 * 3600 * 1000LL;
-	cfg->cluster.weight[WF_FIELD_TITLE] = 1;
+	cfg->cluster.threshold = 0.12;
+	cfg->cluster.half_life_ms = 150 * 60 * 1000LL;
+	cfg->cluster.decay_floor = 0;
+	cfg->cluster.weight[WF_FIELD_TITLE] = 2;
 	cfg->cluster.weight[WF_FIELD_BODY] = 1;
 	cfg->cluster.weight[WF_FIELD_ENTITY] = 1;
+	cfg->cluster.entity_gate = 0.5;
 	cfg->cluster.prior_docs = 100;
 	cfg->cluster.df_horizon = 100000;
 	cfg->cluster.body_tokens = 200;

@@ -1,7 +1,9 @@
 #include "wirefold/fsutil.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +76,47 @@ int wf_write_atomic(const char *dir, const char *name, const void *buf,
 			return fail(code_of(e), err, errlen, "cannot sync", dir, e);
 	}
 	return 0;
+}
+
+/* The PID of a name wf_write_atomic gives its temporary files,
+ * ".NAME.tmp-PID", or 0 for any other name. */
+static pid_t tmp_owner(const char *name)
+{
+	const char *t = strstr(name, ".tmp-");
+	if (name[0] != '.' || !t || t == name)
+		return 0;
+	for (const char *q; (q = strstr(t + 1, ".tmp-"));)
+		t = q;
+	const char *digits = t + 5;
+	long pid = 0;
+	for (const char *d = digits; *d; d++) {
+		if (*d < '0' || *d > '9' || pid > 99999999)
+			return 0;
+		pid = pid * 10 + (*d - '0');
+	}
+	return *digits ? (pid_t)pid : 0;
+}
+
+int wf_remove_stale_tmp(const char *dir, char *err, size_t errlen)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return fail(WF_EIO, err, errlen, "cannot read directory", dir, errno);
+	int removed = 0, rc = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		pid_t pid = tmp_owner(e->d_name);
+		if (pid <= 0 || (pid != getpid() && (kill(pid, 0) == 0 || errno != ESRCH)))
+			continue;
+		if (unlinkat(dirfd(d), e->d_name, 0) == 0) {
+			removed++;
+		} else if (errno != ENOENT) {
+			rc = fail(WF_EIO, err, errlen, "cannot remove stale file in", dir, errno);
+			break;
+		}
+	}
+	closedir(d);
+	return rc < 0 ? rc : removed;
 }
 
 int wf_mkdir_p(const char *dir, char *err, size_t errlen)

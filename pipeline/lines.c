@@ -23,7 +23,8 @@ static int emit(struct wf_lines *s, const char *line, size_t len,
 {
 	s->line_no++;
 	if (s->dropping) {
-		size_t total = s->dropped + len;
+		/* the length a kept line would have had: without its "\r" */
+		size_t total = s->dropped + len - (len ? line[len - 1] == '\r' : s->cr);
 		s->dropping = false;
 		s->dropped = 0;
 		return fn(ctx, s->line_no, NULL, total, true);
@@ -41,11 +42,14 @@ static int keep(struct wf_lines *s, const char *data, size_t n)
 {
 	if (s->dropping) {
 		s->dropped += n;
+		if (n)
+			s->cr = data[n - 1] == '\r';
 		return 0;
 	}
 	if (s->len + n > s->max + 1) {
 		s->dropping = true;
 		s->dropped = s->len + n;
+		s->cr = n ? data[n - 1] == '\r' : s->buf[s->len - 1] == '\r';
 		s->len = 0;
 		return 0;
 	}
@@ -67,11 +71,15 @@ static int keep(struct wf_lines *s, const char *data, size_t n)
 int wf_lines_feed(struct wf_lines *s, const char *data, size_t n,
                   wf_line_fn fn, void *ctx)
 {
+	const uint64_t start = s->fed;
+	const char *const first = data;
+	s->fed += n;
 	while (n) {
 		const char *nl = memchr(data, '\n', n);
 		if (!nl)
 			return keep(s, data, n);
 		size_t part = (size_t)(nl - data);
+		s->consumed = start + (uint64_t)(nl - first) + 1;
 		int rc;
 		if (s->len == 0 && !s->dropping) {
 			rc = emit(s, data, part, fn, ctx); /* no copy: whole line in chunk */
@@ -97,5 +105,6 @@ int wf_lines_finish(struct wf_lines *s, wf_line_fn fn, void *ctx)
 		return 0;
 	size_t len = s->len;
 	s->len = 0;
+	s->consumed = s->fed;
 	return emit(s, s->buf, len, fn, ctx);
 }

@@ -26,6 +26,7 @@
 #include "wirefold/fsutil.h"
 #include "wirefold/lines.h"
 #include "wirefold/map.h"
+#include "wirefold/state.h"
 #include "wirefold/timeparse.h"
 
 struct dup {
@@ -347,36 +348,51 @@ static const char *kind_name(enum wf_kind k)
 	return k == WF_KIND_UPDATE ? "update" : k == WF_KIND_DUP ? "dup" : "new";
 }
 
+/* The JSON builders return NULL when memory runs out, never an object with
+ * a member missing: jansson's setters fail quietly (they take NULL values
+ * and return -1), so each result is or'ed into `bad`. */
+static json_t *built(json_t *o, int bad)
+{
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 static json_t *dup_json(const struct dup *d)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "id", json_string(d->id));
-	json_object_set_new(o, "source", json_string(d->source));
-	json_object_set_new(o, "time", time_json(d->time_ms));
-	json_object_set_new(o, "similarity", json_real(d->sim));
-	json_object_set_new(o, "kind", json_string(kind_name(d->kind)));
+	int bad = !o;
+	bad |= json_object_set_new(o, "id", json_string(d->id));
+	bad |= json_object_set_new(o, "source", json_string(d->source));
+	bad |= json_object_set_new(o, "time", time_json(d->time_ms));
+	bad |= json_object_set_new(o, "similarity", json_real(d->sim));
+	bad |= json_object_set_new(o, "kind", json_string(kind_name(d->kind)));
 	if (d->of)
-		json_object_set_new(o, "of", json_string(d->of));
-	return o;
+		bad |= json_object_set_new(o, "of", json_string(d->of));
+	return built(o, bad);
 }
 
 static json_t *item_json(const struct item *it)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "id", json_string(it->id));
-	json_object_set_new(o, "source", json_string(it->source));
-	json_object_set_new(o, "time", time_json(it->time_ms));
-	json_object_set_new(o, "title", json_string(it->title));
-	json_object_set_new(o, "body", json_string(it->body));
+	int bad = !o;
+	bad |= json_object_set_new(o, "id", json_string(it->id));
+	bad |= json_object_set_new(o, "source", json_string(it->source));
+	bad |= json_object_set_new(o, "time", time_json(it->time_ms));
+	bad |= json_object_set_new(o, "title", json_string(it->title));
+	bad |= json_object_set_new(o, "body", json_string(it->body));
 	if (it->version_id)
-		json_object_set_new(o, "version_id", json_string(it->version_id));
+		bad |= json_object_set_new(o, "version_id", json_string(it->version_id));
 	if (it->update_of)
-		json_object_set_new(o, "update_of", json_string(it->update_of));
+		bad |= json_object_set_new(o, "update_of", json_string(it->update_of));
 	json_t *dups = json_array();
-	for (size_t i = 0; i < it->ndups; i++)
-		json_array_append_new(dups, dup_json(&it->dups[i]));
-	json_object_set_new(o, "duplicates", dups);
-	return o;
+	bad |= !dups;
+	for (size_t i = 0; i < it->ndups && !bad; i++)
+		bad |= json_array_append_new(dups, dup_json(&it->dups[i]));
+	bad |= json_object_set_new(o, "duplicates", dups);
+	return built(o, bad);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -423,16 +439,17 @@ static json_t *story_measure(struct story *s)
 #undef SEEN
 	sort(src, k, sizeof *src, cmp_str);
 	json_t *arr = json_array();
+	int bad = !arr;
 	s->nsources = 0;
-	for (size_t i = 0; i < k; i++) {
+	for (size_t i = 0; i < k && !bad; i++) {
 		if (!*src[i] || (i && strcmp(src[i], src[i - 1]) == 0))
 			continue;
-		json_array_append_new(arr, json_string(src[i]));
+		bad |= json_array_append_new(arr, json_string(src[i]));
 		s->nsources++;
 	}
 	s->size = k;
 	free(src);
-	return arr;
+	return built(arr, bad);
 }
 
 static int cmp_story(const void *pa, const void *pb)
@@ -470,27 +487,30 @@ static json_t *story_json(struct story *s)
 	snprintf(sid, sizeof sid, "s-%016" PRIx64, s->id);
 	size_t ndup = s->nrefs;
 	json_t *items = json_array();
+	int bad = !items;
 	for (size_t i = 0; i < s->nitems; i++) {
-		json_array_append_new(items, item_json(s->items[i]));
+		bad |= json_array_append_new(items, item_json(s->items[i]));
 		ndup += s->items[i]->ndups;
 	}
 	json_t *o = json_object();
-	json_object_set_new(o, "story", json_string(sid));
-	json_object_set_new(o, "headline",
-	                    json_string(s->headline ? s->headline : ""));
-	json_object_set_new(o, "first_seen", time_json(s->first_ms));
-	json_object_set_new(o, "last_seen", time_json(s->last_ms));
-	json_object_set(o, "sources", s->sources);
-	json_object_set_new(o, "n_items", json_integer((json_int_t)s->nitems));
-	json_object_set_new(o, "n_duplicates", json_integer((json_int_t)ndup));
-	json_object_set_new(o, "items", items);
+	bad |= !o;
+	bad |= json_object_set_new(o, "story", json_string(sid));
+	bad |= json_object_set_new(o, "headline",
+	                           json_string(s->headline ? s->headline : ""));
+	bad |= json_object_set_new(o, "first_seen", time_json(s->first_ms));
+	bad |= json_object_set_new(o, "last_seen", time_json(s->last_ms));
+	bad |= json_object_set(o, "sources", s->sources);
+	bad |= json_object_set_new(o, "n_items", json_integer((json_int_t)s->nitems));
+	bad |= json_object_set_new(o, "n_duplicates", json_integer((json_int_t)ndup));
+	bad |= json_object_set_new(o, "items", items);
 	if (s->nrefs) {
 		json_t *refs = json_array();
-		for (size_t i = 0; i < s->nrefs; i++)
-			json_array_append_new(refs, dup_json(&s->refs[i]));
-		json_object_set_new(o, "duplicates", refs);
+		bad |= !refs;
+		for (size_t i = 0; i < s->nrefs && !bad; i++)
+			bad |= json_array_append_new(refs, dup_json(&s->refs[i]));
+		bad |= json_object_set_new(o, "duplicates", refs);
 	}
-	return o;
+	return built(o, bad);
 }
 
 static json_t *header_json(const struct bundler *bu, const struct day *d,
@@ -500,26 +520,31 @@ static json_t *header_json(const struct bundler *bu, const struct day *d,
 	char day[11];
 	wf_day_format(d->day, day);
 	json_t *params = json_object();
-	json_object_set_new(params, "lateness_s", json_integer(c->lateness_ms / 1000));
-	json_object_set_new(params, "window_s", json_integer(c->dedup.window_ms / 1000));
-	json_object_set_new(params, "story_idle_s", json_integer(c->cluster.idle_ms / 1000));
+	int bad = !params;
+	bad |= json_object_set_new(params, "lateness_s", json_integer(c->lateness_ms / 1000));
+	bad |= json_object_set_new(params, "window_s", json_integer(c->dedup.window_ms / 1000));
+	bad |= json_object_set_new(params, "story_idle_s", json_integer(c->cluster.idle_ms / 1000));
 	json_t *counts = json_object();
-	json_object_set_new(counts, "stories", json_integer((json_int_t)d->n));
-	json_object_set_new(counts, "items", json_integer((json_int_t)items));
-	json_object_set_new(counts, "duplicates", json_integer((json_int_t)dups));
-	json_object_set_new(counts, "articles", json_integer((json_int_t)(items + dups)));
+	bad |= !counts;
+	bad |= json_object_set_new(counts, "stories", json_integer((json_int_t)d->n));
+	bad |= json_object_set_new(counts, "items", json_integer((json_int_t)items));
+	bad |= json_object_set_new(counts, "duplicates", json_integer((json_int_t)dups));
+	bad |= json_object_set_new(counts, "articles", json_integer((json_int_t)(items + dups)));
 	json_t *o = json_object();
-	json_object_set_new(o, "format", json_string(WF_BUNDLE_FORMAT));
-	json_object_set_new(o, "version", json_integer(WF_BUNDLE_VERSION));
-	json_object_set_new(o, "generator", json_string("wirefold " WF_VERSION));
-	json_object_set_new(o, "day", json_string(day));
-	json_object_set_new(o, "tz", json_string(c->tz));
-	json_object_set_new(o, "params", params);
-	json_object_set_new(o, "counts", counts);
-	return o;
+	bad |= !o;
+	bad |= json_object_set_new(o, "format", json_string(WF_BUNDLE_FORMAT));
+	bad |= json_object_set_new(o, "version", json_integer(WF_BUNDLE_VERSION));
+	bad |= json_object_set_new(o, "generator", json_string("wirefold " WF_VERSION));
+	bad |= json_object_set_new(o, "day", json_string(day));
+	bad |= json_object_set_new(o, "tz", json_string(c->tz));
+	bad |= json_object_set_new(o, "params", params);
+	bad |= json_object_set_new(o, "counts", counts);
+	return built(o, bad);
 }
 
-static int day_write(struct bundler *bu, struct day *d)
+/* The day's bundle, compressed, in a malloc'd *z of *zlen bytes (the
+ * caller frees it).  Returns 0, WF_ENOMEM or WF_EZSTD. */
+static int day_render(struct bundler *bu, struct day *d, char **z_out, size_t *zlen_out)
 {
 	int rc = WF_ENOMEM;
 	struct buf body = {0};
@@ -554,20 +579,37 @@ static int day_write(struct bundler *bu, struct day *d)
 		rc = WF_EZSTD;
 		goto err_free;
 	}
-	char name[64], err[512];
-	wf_day_format(d->day, name);
-	strcat(name, WF_BUNDLE_SUFFIX);
-	rc = wf_write_atomic(bu->cfg->out_dir, name, z, zlen, err, sizeof err);
-	if (rc < 0) {
-		fprintf(stderr, "wirefold: %s\n", err);
-		goto err_free;
-	}
-	d->dirty = false;
-	bu->files_written++;
+	free(body.p);
+	*z_out = z;
+	*zlen_out = zlen;
+	return 0;
 err_free:
 	free(body.p);
 	free(z);
 	return rc;
+}
+
+static int day_write(struct bundler *bu, struct day *d)
+{
+	char *z;
+	size_t zlen;
+	int rc = day_render(bu, d, &z, &zlen);
+	if (rc == WF_ENOMEM)
+		fprintf(stderr, "wirefold: out of memory writing a bundle\n");
+	if (rc < 0)
+		return rc;
+	char name[64], err[512];
+	wf_day_format(d->day, name);
+	strcat(name, WF_BUNDLE_SUFFIX);
+	rc = wf_write_atomic(bu->cfg->out_dir, name, z, zlen, err, sizeof err);
+	free(z);
+	if (rc < 0) {
+		fprintf(stderr, "wirefold: %s\n", err);
+		return rc;
+	}
+	d->dirty = false;
+	bu->files_written++;
+	return 0;
 }
 
 /* ---- reading back a written day ---------------------------------------- */
@@ -613,6 +655,7 @@ struct loader {
 	struct bundler *bu;
 	struct day *d;
 	bool header_seen;
+	bool from_state; /* an open day from --state: nothing is on disk */
 	int error;
 };
 
@@ -639,7 +682,8 @@ static int load_story(struct loader *l, json_t *o)
 		it->update_of = json_strdup(v, "update_of");
 		it->time_ms = json_time(json_object_get(v, "time"));
 		it->seq = l->bu->seq++;
-		if (it->id && wf_map_put(&l->d->on_disk, id_key(it->id), it->id) < 0) {
+		if (it->id && !l->from_state &&
+		    wf_map_put(&l->d->on_disk, id_key(it->id), it->id) < 0) {
 			item_free(it);
 			return WF_ENOMEM;
 		}
@@ -656,7 +700,7 @@ static int load_story(struct loader *l, json_t *o)
 			if (dup_load(&it->dups[it->ndups], dv) < 0)
 				return WF_EFORMAT;
 			const char *did = it->dups[it->ndups++].id;
-			if (wf_map_put(&l->d->on_disk, id_key(did), (void *)did) < 0)
+			if (!l->from_state && wf_map_put(&l->d->on_disk, id_key(did), (void *)did) < 0)
 				return WF_ENOMEM;
 		}
 	}
@@ -666,7 +710,7 @@ static int load_story(struct loader *l, json_t *o)
 		if (dup_load(&s->refs[s->nrefs], v) < 0)
 			return WF_EFORMAT;
 		const char *rid = s->refs[s->nrefs++].id;
-		if (wf_map_put(&l->d->on_disk, id_key(rid), (void *)rid) < 0)
+		if (!l->from_state && wf_map_put(&l->d->on_disk, id_key(rid), (void *)rid) < 0)
 			return WF_ENOMEM;
 	}
 	return 0;
@@ -795,6 +839,14 @@ static int bundle_init(void **self, const struct wf_config *cfg)
 		fprintf(stderr, "wirefold: %s\n", err);
 		return WF_EIO;
 	}
+	int removed = wf_remove_stale_tmp(cfg->out_dir, err, sizeof err);
+	if (removed < 0) {
+		fprintf(stderr, "wirefold: %s\n", err);
+		return WF_EIO;
+	}
+	if (removed > 0)
+		fprintf(stderr, "wirefold: removed %d temporary file%s left in %s by a killed run\n",
+		        removed, removed == 1 ? "" : "s", cfg->out_dir);
 	struct bundler *bu = calloc(1, sizeof *bu);
 	if (!bu)
 		return WF_ENOMEM;
@@ -844,6 +896,15 @@ static int bundle_flush(void *self)
 {
 	struct bundler *bu = self;
 	sort(bu->days, bu->ndays, sizeof *bu->days, cmp_day);
+	if (bu->cfg->state_dir) {
+		/* The days stay open: the state carries them to the next run
+		 * as they are, so that run decides as one long run would; but
+		 * each is written now, so the bundles hold all that was read. */
+		for (size_t i = 0; i < bu->ndays; i++)
+			if (bu->days[i]->dirty && day_write(bu, bu->days[i]) < 0)
+				return WF_FLOW_ERROR;
+		return WF_FLOW_OK;
+	}
 	while (bu->ndays) {
 		/* oldest first, so a failure leaves the newest days unwritten
 		 * rather than a gap */
@@ -870,6 +931,121 @@ static void bundle_free(void *self)
 	free(bu);
 }
 
+/* ---- state ------------------------------------------------------------ */
+
+/* Section: now_ms, seq, the number of open days, then each: its number,
+ * whether it changed since written, its bundle as it would be written now,
+ * and the ids it read back from an earlier bundle on disk (which it keeps
+ * once).  Days already written need nothing: their bundles are on disk. */
+static int bundle_save(void *self, struct wf_state_out *out)
+{
+	struct bundler *bu = self;
+	wf_state_put_i64(out, bu->now_ms);
+	wf_state_put_u64(out, bu->seq);
+	wf_state_put_u32(out, (uint32_t)bu->ndays);
+	for (size_t i = 0; i < bu->ndays && !out->error; i++) {
+		struct day *d = bu->days[i];
+		char *z;
+		size_t zlen;
+		int rc = day_render(bu, d, &z, &zlen);
+		if (rc < 0)
+			return rc;
+		wf_state_put_u32(out, (uint32_t)d->day);
+		wf_state_put_u32(out, d->dirty);
+		wf_state_put_blob(out, z, zlen);
+		free(z);
+		wf_state_put_u64(out, d->on_disk.n);
+		for (size_t k = 0; k <= d->on_disk.mask; k++)
+			if (d->on_disk.slots[k].val)
+				wf_state_put_str(out, d->on_disk.slots[k].val);
+	}
+	return out->error;
+}
+
+/* Every id the day holds, by id_key, into m (values borrowed from d). */
+static int day_ids(const struct day *d, struct wf_map *m)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		const struct story *s = d->stories[i];
+		for (size_t j = 0; j < s->nitems; j++) {
+			const struct item *it = s->items[j];
+			if (wf_map_put(m, id_key(it->id), it->id) < 0)
+				return WF_ENOMEM;
+			for (size_t k = 0; k < it->ndups; k++)
+				if (wf_map_put(m, id_key(it->dups[k].id), it->dups[k].id) < 0)
+					return WF_ENOMEM;
+		}
+		for (size_t k = 0; k < s->nrefs; k++)
+			if (wf_map_put(m, id_key(s->refs[k].id), s->refs[k].id) < 0)
+				return WF_ENOMEM;
+	}
+	return 0;
+}
+
+/* One open day as bundle_save wrote it, appended to bu->days. */
+static int load_day(struct bundler *bu, struct wf_state_in *in)
+{
+	int32_t day = (int32_t)wf_state_get_u32(in);
+	bool dirty = wf_state_get_u32(in) != 0;
+	size_t zlen;
+	const void *z = wf_state_get_blob(in, &zlen);
+	if (!z)
+		return WF_ESTATE;
+	for (size_t i = 0; i < bu->ndays; i++)
+		if (bu->days[i]->day == day)
+			return WF_ESTATE;
+	if (GROW(bu->days, bu->capdays, bu->ndays + 1) < 0)
+		return WF_ENOMEM;
+	struct loader l = {.bu = bu, .d = day_new(day), .from_state = true};
+	if (!l.d)
+		return WF_ENOMEM;
+	bu->days[bu->ndays++] = l.d; /* freed with the stage, whatever happens */
+	l.d->dirty = dirty;
+	char err[256];
+	int rc = wf_bundle_lines_mem(z, zlen, "state", load_line, &l, err, sizeof err);
+	if (rc < 0)
+		return rc == WF_ENOMEM ? rc : WF_ESTATE;
+	uint64_t n = wf_state_get_u64(in);
+	if (n > wf_state_in_left(in) / 4)
+		return WF_ESTATE;
+	struct wf_map ids;
+	if (wf_map_init(&ids) < 0)
+		return WF_ENOMEM;
+	rc = day_ids(l.d, &ids);
+	for (uint64_t i = 0; i < n && rc == 0; i++) {
+		char *id = wf_state_get_str(in);
+		const char *mine = id ? wf_map_get(&ids, id_key(id)) : NULL;
+		if (!mine || strcmp(mine, id) != 0)
+			rc = in->error == WF_ENOMEM ? WF_ENOMEM : WF_ESTATE;
+		else if (wf_map_put(&l.d->on_disk, id_key(mine), (void *)mine) < 0)
+			rc = WF_ENOMEM;
+		free(id);
+	}
+	wf_map_close(&ids);
+	return rc;
+}
+
+static int bundle_load(void *self, struct wf_state_in *in)
+{
+	struct bundler *bu = self;
+	bu->now_ms = wf_state_get_i64(in);
+	uint64_t seq = wf_state_get_u64(in);
+	uint32_t n = wf_state_get_u32(in);
+	for (uint32_t i = 0; i < n && !in->error; i++) {
+		int rc = load_day(bu, in);
+		if (rc < 0) {
+			if (rc == WF_ENOMEM)
+				in->error = WF_ENOMEM;
+			wf_state_in_fail(in);
+			break;
+		}
+	}
+	/* items added from now on sort after the restored ones */
+	if (seq > bu->seq)
+		bu->seq = seq;
+	return in->error;
+}
+
 size_t wf_bundle_stage_written(const void *self)
 {
 	const struct bundler *bu = self;
@@ -883,6 +1059,8 @@ const struct wf_stage_ops wf_bundle_stage = {
 	.process = bundle_process,
 	.flush = bundle_flush,
 	.free = bundle_free,
+	.save = bundle_save,
+	.load = bundle_load,
 };
 
 /* ---- reading bundles -------------------------------------------------- */
@@ -902,60 +1080,63 @@ static int on_line(void *ctx, uint64_t line_no, const char *line, size_t len,
 	return lc->fn(lc->ctx, line, len);
 }
 
-int wf_bundle_lines(const char *path, wf_bundle_line_fn fn, void *ctx,
-                    char *err, size_t errlen)
+int wf_bundle_lines_mem(const void *z, size_t zlen, const char *name,
+                        wf_bundle_line_fn fn, void *ctx, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-		return WF_EIO;
-	}
 	ZSTD_DStream *ds = ZSTD_createDStream();
-	size_t inl = ZSTD_DStreamInSize(), outl = ZSTD_DStreamOutSize();
-	char *in = malloc(inl), *out = malloc(outl);
+	size_t outl = ZSTD_DStreamOutSize();
+	char *out = malloc(outl);
 	struct wf_lines lines;
 	wf_lines_init(&lines, (size_t)1 << 30);
 	struct line_ctx lc = {fn, ctx};
 	int rc = 0;
-	size_t last = 0, nread, total = 0;
-	if (!ds || !in || !out) {
+	size_t last = 0;
+	if (!ds || !out) {
 		rc = WF_ENOMEM;
 		goto done;
 	}
-	while (rc == 0 && (nread = fread(in, 1, inl, f)) > 0) {
-		total += nread;
-		ZSTD_inBuffer ib = {in, nread, 0};
-		while (ib.pos < ib.size) {
-			ZSTD_outBuffer ob = {out, outl, 0};
-			last = ZSTD_decompressStream(ds, &ob, &ib);
-			if (ZSTD_isError(last)) {
-				snprintf(err, errlen, "%s: %s", path, ZSTD_getErrorName(last));
-				rc = WF_EZSTD;
-				break;
-			}
-			rc = wf_lines_feed(&lines, out, ob.pos, on_line, &lc);
-			if (rc < 0)
-				break;
+	ZSTD_inBuffer ib = {z, zlen, 0};
+	bool more = zlen > 0;
+	while (rc == 0 && more) {
+		ZSTD_outBuffer ob = {out, outl, 0};
+		last = ZSTD_decompressStream(ds, &ob, &ib);
+		if (ZSTD_isError(last)) {
+			snprintf(err, errlen, "%s: %s", name, ZSTD_getErrorName(last));
+			rc = WF_EZSTD;
+			break;
 		}
+		rc = wf_lines_feed(&lines, out, ob.pos, on_line, &lc);
+		/* a full buffer may leave output inside the decoder */
+		more = ib.pos < ib.size || ob.pos == ob.size;
 	}
-	if (rc == 0 && ferror(f)) {
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-		rc = WF_EIO;
-	} else if (rc == 0 && (last != 0 || total == 0)) {
-		snprintf(err, errlen, "%s: truncated or empty zstd data", path);
+	if (rc == 0 && (last != 0 || zlen == 0)) {
+		snprintf(err, errlen, "%s: truncated or empty zstd data", name);
 		rc = WF_EZSTD;
 	} else if (rc == 0) {
 		rc = wf_lines_finish(&lines, on_line, &lc);
 	}
-	if (rc < 0 && rc != WF_EZSTD && rc != WF_EIO)
-		snprintf(err, errlen, "%s: %s", path,
+	if (rc < 0 && rc != WF_EZSTD)
+		snprintf(err, errlen, "%s: %s", name,
 		         rc == WF_EFORMAT ? "not a wirefold bundle" : wf_strerror(rc));
 done:
+	if (rc == WF_ENOMEM)
+		snprintf(err, errlen, "%s: out of memory", name);
 	wf_lines_close(&lines);
 	ZSTD_freeDStream(ds);
-	free(in);
 	free(out);
-	fclose(f);
+	return rc;
+}
+
+int wf_bundle_lines(const char *path, wf_bundle_line_fn fn, void *ctx,
+                    char *err, size_t errlen)
+{
+	char *z;
+	size_t zlen;
+	int rc = wf_read_file(path, &z, &zlen, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = wf_bundle_lines_mem(z, zlen, path, fn, ctx, err, errlen);
+	free(z);
 	return rc;
 }
 
@@ -966,34 +1147,37 @@ struct cat_ctx {
 	size_t rank;
 };
 
+/* A string member of o, or "?" when o has none. */
+static const char *str_or(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "?";
+}
+
 static void pretty_story(FILE *out, json_t *o, size_t rank)
 {
 	const char *first = json_string_value(json_object_get(o, "first_seen"));
 	const char *last = json_string_value(json_object_get(o, "last_seen"));
-	fprintf(out, "\n%zu. %s\n   %s  %s .. %s  sources:", rank,
-	        json_string_value(json_object_get(o, "headline")),
-	        json_string_value(json_object_get(o, "story")), first ? first : "?",
-	        last ? last : "?");
+	fprintf(out, "\n%zu. %s\n   %s  %s .. %s  sources:", rank, str_or(o, "headline"),
+	        str_or(o, "story"), first ? first : "?", last ? last : "?");
 	size_t i;
 	json_t *v;
-	json_array_foreach(json_object_get(o, "sources"), i, v)
-		fprintf(out, "%s %s", i ? "," : "", json_string_value(v));
+	json_array_foreach(json_object_get(o, "sources"), i, v) {
+		const char *src = json_string_value(v);
+		fprintf(out, "%s %s", i ? "," : "", src ? src : "?");
+	}
 	fputc('\n', out);
 	json_array_foreach(json_object_get(o, "items"), i, v) {
 		size_t nd = json_array_size(json_object_get(v, "duplicates"));
-		fprintf(out, "   - %s  %-12s %s", json_string_value(json_object_get(v, "time")),
-		        json_string_value(json_object_get(v, "source")),
-		        json_string_value(json_object_get(v, "title")));
+		fprintf(out, "   - %s  %-12s %s", str_or(v, "time"), str_or(v, "source"),
+		        str_or(v, "title"));
 		if (nd)
 			fprintf(out, "  [+%zu duplicate%s]", nd, nd == 1 ? "" : "s");
 		fputc('\n', out);
 	}
 	json_array_foreach(json_object_get(o, "duplicates"), i, v)
-		fprintf(out, "   = %s  %-12s %s of %s\n",
-		        json_string_value(json_object_get(v, "time")),
-		        json_string_value(json_object_get(v, "source")),
-		        json_string_value(json_object_get(v, "kind")),
-		        json_string_value(json_object_get(v, "of")));
+		fprintf(out, "   = %s  %-12s %s of %s\n", str_or(v, "time"), str_or(v, "source"),
+		        str_or(v, "kind"), str_or(v, "of"));
 }
 
 static int cat_line(void *ctx, const char *line, size_t len)
@@ -1011,8 +1195,7 @@ static int cat_line(void *ctx, const char *line, size_t len)
 		else if (c->pretty) {
 			json_t *counts = json_object_get(o, "counts");
 			fprintf(c->out, "%s (%s): %lld stories, %lld articles, %lld duplicates\n",
-			        json_string_value(json_object_get(o, "day")),
-			        json_string_value(json_object_get(o, "tz")),
+			        str_or(o, "day"), str_or(o, "tz"),
 			        (long long)json_integer_value(json_object_get(counts, "stories")),
 			        (long long)json_integer_value(json_object_get(counts, "articles")),
 			        (long long)json_integer_value(json_object_get(counts, "duplicates")));

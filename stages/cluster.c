@@ -29,6 +29,14 @@
 #include "wirefold/map.h"
 #include "wirefold/stage.h"
 
+/* At most CANDIDATES_MAX stories are scored exactly per article: those
+ * with the largest dot product over the indexed terms, and at least
+ * CANDIDATES_REACH times the largest. */
+enum { CANDIDATES_MAX = 8 };
+/* Terms per field kept of the headline item, to re-check its centrality. */
+enum { HEADLINE_TERMS = 16 };
+#define CANDIDATES_REACH 0.25f
+
 uint64_t wf_story_id(const char *founding_id)
 {
 	return XXH3_64bits_withSeed(founding_id, strlen(founding_id), 0x5707);
@@ -51,7 +59,8 @@ struct story {
 	int64_t last_ms;           /* latest item time */
 	struct story *prev, *next; /* the lru list */
 	char *headline;            /* title of the most central item */
-	uint64_t mark;             /* query scratch: the query it was seen in */
+	uint64_t mark;             /* query scratch: the query it was seen in, */
+	float acc;                 /* and the query weight it matched there */
 	float norm[WF_NFIELDS];    /* |centroid| per field */
 	uint32_t nix;              /* index terms in use */
 	uint32_t items;            /* distinct items (not duplicates) */
@@ -60,10 +69,16 @@ struct story {
 	uint64_t *ix;              /* terms it is indexed under */
 };
 
+/* An open story indexed under a term, with the term's weight in it. */
+struct pentry {
+	struct story *s;
+	float w;
+};
+
 struct posting {
 	struct posting *next_free;
 	uint32_t n;
-	struct story *s[]; /* posting_max */
+	struct pentry e[]; /* posting_max, least recently indexed first */
 };
 
 struct item {
@@ -154,11 +169,54 @@ static void sort_by_w(struct cterm *t, size_t n)
 	}
 }
 
+static void swap(struct cterm *a, struct cterm *b)
+{
+	const struct cterm t = *a;
+	*a = *b;
+	*b = t;
+}
+
+/* Move the k heaviest of t[0..n) to its front, in no order (quickselect,
+ * median-of-three pivots; `heavier` is a total order, so the result is
+ * deterministic). */
+static void select_top(struct cterm *t, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n; /* the k-th heaviest is in [lo, hi) */
+	while (hi - lo > 16) {
+		const size_t mid = lo + (hi - lo) / 2;
+		if (heavier(&t[mid], &t[lo]))
+			swap(&t[mid], &t[lo]);
+		if (heavier(&t[hi - 1], &t[lo]))
+			swap(&t[hi - 1], &t[lo]);
+		if (heavier(&t[hi - 1], &t[mid]))
+			swap(&t[hi - 1], &t[mid]);
+		const struct cterm pivot = t[mid]; /* t[lo] >= pivot >= t[hi-1] */
+		size_t i = lo, j = hi - 1;
+		for (;;) {
+			while (heavier(&t[i], &pivot))
+				i++;
+			while (heavier(&pivot, &t[j]))
+				j--;
+			if (i >= j)
+				break;
+			swap(&t[i++], &t[j--]);
+		}
+		/* [lo, j] >= pivot >= (j, hi) */
+		if (k <= j)
+			hi = j + 1;
+		else if (k > j + 1)
+			lo = j + 1;
+		else
+			return;
+	}
+	sort_by_w(t + lo, hi - lo);
+}
+
 /* Keep the `keep` heaviest of t[0..n), sorted by hash; returns the count. */
 static uint32_t keep_top(struct cterm *t, uint32_t n, uint32_t keep)
 {
 	if (n > keep) {
-		sort_by_w(t, n);
+		select_top(t, n, keep);
 		n = keep;
 		sort_by_h(t, n);
 	}
@@ -229,6 +287,23 @@ static int df_add(struct cluster *c, const struct wf_features *f)
 	return 0;
 }
 
+static double idf(const struct cluster *c, uint64_t h)
+{
+	const double v = log(((double)c->docs + c->p.prior_docs) / ((double)df_get(c, h) + 1));
+	return v > 0 ? v : 0;
+}
+
+static void normalize(struct cterm *t, uint32_t *n)
+{
+	const float len = norm_of(t, *n);
+	if (!(len > 0)) {
+		*n = 0;
+		return;
+	}
+	for (uint32_t i = 0; i < *n; i++)
+		t[i].w /= len;
+}
+
 /* The article's TF-IDF vector, each field of unit length. */
 static int weigh(struct cluster *c, const struct wf_features *f)
 {
@@ -238,33 +313,17 @@ static int weigh(struct cluster *c, const struct wf_features *f)
 	struct cterm *buf = grow(c->av.t[0], &c->av_cap, total + 1, sizeof *buf);
 	if (!buf)
 		return WF_ENOMEM;
-	const double docs = (double)c->docs + c->p.prior_docs;
 	for (int k = 0; k < WF_NFIELDS; k++) {
-		c->av.t[k] = buf;
-		c->av.n[k] = f->n[k];
-		double ss = 0;
+		struct cterm *t = c->av.t[k] = buf;
+		uint32_t n = 0;
 		for (uint32_t i = 0; i < f->n[k]; i++) {
-			const struct wf_term *t = &f->terms[k][i];
-			const double idf = log(docs / ((double)df_get(c, t->h) + 1));
-			double w = (1 + log((double)t->tf)) * (idf > 0 ? idf : 0);
-			if (k == WF_FIELD_ENTITY && c->p.name_ratio) {
-				/* a word that is mostly written in lower case is
-				 * capitalised here by position, not as a name */
-				const double body = df_get(c, wf_term_recast(t->h, WF_FIELD_ENTITY, WF_FIELD_BODY));
-				const double cap = df_get(c, t->h);
-				if (body > cap)
-					w *= pow(cap / body, c->p.name_ratio);
-			}
-			buf[i].h = t->h;
-			buf[i].w = (float)w;
-			ss += w * w;
+			const struct wf_term *x = &f->terms[k][i];
+			t[n].h = x->h;
+			t[n++].w = (float)((1 + log((double)x->tf)) * idf(c, x->h));
 		}
-		const double inv = ss > 0 ? 1 / sqrt(ss) : 0;
-		for (uint32_t i = 0; i < f->n[k]; i++)
-			buf[i].w = (float)(buf[i].w * inv);
-		if (ss == 0)
-			c->av.n[k] = 0;
-		buf += f->n[k];
+		normalize(t, &n);
+		c->av.n[k] = n;
+		buf += n;
 	}
 	return 0;
 }
@@ -277,23 +336,25 @@ static double content_sim(const struct cluster *c, const struct vec *v,
                           const struct story *s)
 {
 	double num = 0, den = 0;
+	double gate = 1;
 	for (int k = 0; k < WF_NFIELDS; k++) {
 		if (!v->n[k] || !(s->norm[k] > 0))
 			continue;
+		const double cs = dot(v->t[k], v->n[k], s->c.t[k], s->c.n[k]) / s->norm[k];
 		den += c->p.weight[k];
-		num += c->p.weight[k] * dot(v->t[k], v->n[k], s->c.t[k], s->c.n[k]) / s->norm[k];
+		num += c->p.weight[k] * cs;
+		if (k == WF_FIELD_ENTITY && c->p.entity_gate > 0 && cs < c->p.entity_gate)
+			gate = cs / c->p.entity_gate;
 	}
-	return den > 0 ? num / den : 0;
+	return den > 0 ? gate * num / den : 0;
 }
 
-static double dev_dk, dev_sb;
 static double decay(const struct cluster *c, int64_t gap_ms)
 {
 	if (gap_ms <= 0 || c->p.half_life_ms <= 0)
 		return 1;
-	if (dev_dk == 1)
-		return 1 / (1 + (double)gap_ms / (double)c->p.half_life_ms);
-	return exp2(-(double)gap_ms / (double)c->p.half_life_ms);
+	const double d = exp2(-(double)gap_ms / (double)c->p.half_life_ms);
+	return d > c->p.decay_floor ? d : c->p.decay_floor;
 }
 
 /* ---- the index ------------------------------------------------------------ */
@@ -303,7 +364,7 @@ static struct posting *posting_new(struct cluster *c)
 	struct posting *p = c->free_postings;
 	if (p)
 		c->free_postings = p->next_free;
-	else if (!(p = malloc(sizeof *p + c->p.posting_max * sizeof p->s[0])))
+	else if (!(p = malloc(sizeof *p + c->p.posting_max * sizeof p->e[0])))
 		return NULL;
 	p->n = 0;
 	return p;
@@ -324,8 +385,8 @@ static void unindex_term(struct cluster *c, struct story *s, uint64_t h)
 	if (!p)
 		return;
 	for (uint32_t i = 0; i < p->n; i++)
-		if (p->s[i] == s) {
-			memmove(&p->s[i], &p->s[i + 1], (p->n - i - 1) * sizeof p->s[0]);
+		if (p->e[i].s == s) {
+			memmove(&p->e[i], &p->e[i + 1], (p->n - i - 1) * sizeof p->e[0]);
 			p->n--;
 			break;
 		}
@@ -336,7 +397,7 @@ static void unindex_term(struct cluster *c, struct story *s, uint64_t h)
 	}
 }
 
-static int index_term(struct cluster *c, struct story *s, uint64_t h)
+static int index_term(struct cluster *c, struct story *s, uint64_t h, float w)
 {
 	struct posting *p = wf_map_get(&c->postings, h);
 	if (!p) {
@@ -352,13 +413,14 @@ static int index_term(struct cluster *c, struct story *s, uint64_t h)
 		/* full: the least recently active story leaves this list */
 		uint32_t old = 0;
 		for (uint32_t i = 1; i < p->n; i++)
-			if (p->s[i]->last_ms < p->s[old]->last_ms)
+			if (p->e[i].s->last_ms < p->e[old].s->last_ms)
 				old = i;
-		ix_drop_term(p->s[old], h);
-		memmove(&p->s[old], &p->s[old + 1], (p->n - old - 1) * sizeof p->s[0]);
+		ix_drop_term(p->e[old].s, h);
+		memmove(&p->e[old], &p->e[old + 1], (p->n - old - 1) * sizeof p->e[0]);
 		p->n--;
 	}
-	p->s[p->n++] = s;
+	p->e[p->n].s = s;
+	p->e[p->n++].w = w;
 	s->ix[s->nix++] = h;
 	return 0;
 }
@@ -379,26 +441,32 @@ static int reindex(struct cluster *c, struct story *s)
 		}
 	}
 	if (n > c->p.index_terms) {
-		sort_by_w(top, n);
+		select_top(top, n, c->p.index_terms);
 		n = c->p.index_terms;
 	}
-	/* drop the terms no longer on top, then add the new ones */
+	/* drop the terms no longer on top, update the weights of those that
+	 * stay, then add the new ones */
 	for (uint32_t i = 0; i < s->nix;) {
-		bool keep = false;
+		const struct cterm *keep = NULL;
 		for (uint32_t j = 0; j < n && !keep; j++)
-			keep = top[j].h == s->ix[i];
-		if (keep) {
-			i++;
+			if (top[j].h == s->ix[i])
+				keep = &top[j];
+		if (!keep) {
+			unindex_term(c, s, s->ix[i]);
+			s->ix[i] = s->ix[--s->nix];
 			continue;
 		}
-		unindex_term(c, s, s->ix[i]);
-		s->ix[i] = s->ix[--s->nix];
+		struct posting *p = wf_map_get(&c->postings, keep->h);
+		for (uint32_t e = 0; p && e < p->n; e++)
+			if (p->e[e].s == s)
+				p->e[e].w = keep->w;
+		i++;
 	}
 	for (uint32_t j = 0; j < n; j++) {
 		bool have = false;
 		for (uint32_t i = 0; i < s->nix && !have; i++)
 			have = s->ix[i] == top[j].h;
-		if (!have && index_term(c, s, top[j].h) < 0)
+		if (!have && index_term(c, s, top[j].h, top[j].w) < 0)
 			return WF_ENOMEM;
 	}
 	return 0;
@@ -444,8 +512,8 @@ static struct story *story_alloc(struct cluster *c)
 	if (s) {
 		c->free_stories = s->next;
 	} else {
-		const size_t C = c->p.centroid_terms;
-		s = malloc(sizeof *s + 2 * WF_NFIELDS * C * sizeof(struct cterm) +
+		const size_t terms = (size_t)c->p.centroid_terms + HEADLINE_TERMS;
+		s = malloc(sizeof *s + WF_NFIELDS * terms * sizeof(struct cterm) +
 		           c->p.index_terms * sizeof(uint64_t));
 		if (!s)
 			return NULL;
@@ -454,9 +522,9 @@ static struct story *story_alloc(struct cluster *c)
 	memset(s, 0, sizeof *s);
 	for (int k = 0; k < WF_NFIELDS; k++) {
 		s->c.t[k] = t + (size_t)k * c->p.centroid_terms;
-		s->hv.t[k] = t + (size_t)(WF_NFIELDS + k) * c->p.centroid_terms;
+		s->hv.t[k] = t + (size_t)WF_NFIELDS * c->p.centroid_terms + (size_t)k * HEADLINE_TERMS;
 	}
-	s->ix = (uint64_t *)(t + 2 * WF_NFIELDS * (size_t)c->p.centroid_terms);
+	s->ix = (uint64_t *)(t + WF_NFIELDS * ((size_t)c->p.centroid_terms + HEADLINE_TERMS));
 	return s;
 }
 
@@ -480,22 +548,21 @@ static void close_idle(struct cluster *c)
 		story_close(c, c->lru_head);
 }
 
-/* The headline vector: the heaviest terms of v, each field of unit length. */
+/* The headline vector: the HEADLINE_TERMS heaviest terms of each field of
+ * v, of unit length. */
 static void set_hv(struct cluster *c, struct story *s, const struct vec *v)
 {
 	for (int k = 0; k < WF_NFIELDS; k++) {
 		uint32_t n = v->n[k];
-		memcpy(s->hv.t[k], v->t[k], (n < c->p.centroid_terms ? n : c->p.centroid_terms) *
-		                                    sizeof(struct cterm));
-		if (n > c->p.centroid_terms) {
+		if (n > HEADLINE_TERMS) {
 			memcpy(c->merge, v->t[k], n * sizeof(struct cterm));
-			n = keep_top(c->merge, n, c->p.centroid_terms);
+			n = keep_top(c->merge, n, HEADLINE_TERMS);
 			memcpy(s->hv.t[k], c->merge, n * sizeof(struct cterm));
+		} else {
+			memcpy(s->hv.t[k], v->t[k], n * sizeof(struct cterm));
 		}
-		const float len = norm_of(s->hv.t[k], n);
-		for (uint32_t i = 0; i < n; i++)
-			s->hv.t[k][i].w /= len;
 		s->hv.n[k] = n;
+		normalize(s->hv.t[k], &s->hv.n[k]);
 	}
 }
 
@@ -598,7 +665,7 @@ static int candidates(struct cluster *c, size_t *n)
 			q[m++].w = c->av.t[k][i].w * (float)c->p.weight[k];
 		}
 	if (m > c->p.query_terms) {
-		sort_by_w(q, m);
+		select_top(q, m, c->p.query_terms);
 		m = c->p.query_terms;
 	}
 	struct story **cs = grow(c->cands, &c->cands_cap,
@@ -609,30 +676,48 @@ static int candidates(struct cluster *c, size_t *n)
 	for (size_t i = 0; i < m; i++) {
 		const struct posting *p = wf_map_get(&c->postings, q[i].h);
 		for (uint32_t j = 0; p && j < p->n; j++) {
-			struct story *s = p->s[j];
+			struct story *s = p->e[j].s;
 			if (s->mark != c->query) {
 				s->mark = c->query;
+				s->acc = 0;
 				cs[(*n)++] = s;
 			}
+			s->acc += q[i].w * p->e[j].w;
 		}
+	}
+	/* keep the CANDIDATES_MAX with the largest dot product over the
+	 * indexed terms (ties: the older story), so the exact scoring costs the
+	 * same however many stories are open */
+	/* and only those within reach of the best of them */
+	float top = 0;
+	for (size_t i = 0; i < *n; i++)
+		if (cs[i]->acc > top)
+			top = cs[i]->acc;
+	size_t kept = 0;
+	for (size_t i = 0; i < *n; i++)
+		if (cs[i]->acc >= CANDIDATES_REACH * top)
+			cs[kept++] = cs[i];
+	*n = kept;
+	if (*n > CANDIDATES_MAX) {
+		for (size_t i = 0; i < CANDIDATES_MAX; i++) {
+			size_t b = i;
+			for (size_t j = i + 1; j < *n; j++)
+				if (cs[j]->acc > cs[b]->acc ||
+				    (cs[j]->acc == cs[b]->acc && cs[j]->seq < cs[b]->seq))
+					b = j;
+			struct story *t = cs[i];
+			cs[i] = cs[b];
+			cs[b] = t;
+		}
+		*n = CANDIDATES_MAX;
 	}
 	return 0;
 }
 
-static FILE *dev_dump;
 static int cluster_article(struct cluster *c, struct wf_article *a)
 {
 	if (df_add(c, &a->feat) < 0 || weigh(c, &a->feat) < 0)
 		return WF_ENOMEM;
-	if (dev_dump) {
-		fprintf(dev_dump, "%s\t%lld", a->id, (long long)a->time_ms);
-		for (int k = 0; k < WF_NFIELDS; k++) {
-			fputc('\t', dev_dump);
-			for (uint32_t i = 0; i < c->av.n[k]; i++)
-				fprintf(dev_dump, "%s%llx:%.4f", i ? " " : "", (unsigned long long)c->av.t[k][i].h, c->av.t[k][i].w);
-		}
-		fputc('\n', dev_dump);
-	}
 	/* the merge buffer holds a centroid plus an article */
 	size_t total = 0;
 	for (int k = 0; k < WF_NFIELDS; k++)
@@ -649,9 +734,7 @@ static int cluster_article(struct cluster *c, struct wf_article *a)
 	double best_sim = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct story *s = c->cands[i];
-		double sim = content_sim(c, &c->av, s) * decay(c, a->time_ms - s->last_ms);
-		if (dev_sb > 0)
-			sim *= 1 + dev_sb * log(s->items);
+		const double sim = content_sim(c, &c->av, s) * decay(c, a->time_ms - s->last_ms);
 		if (sim > best_sim || (sim == best_sim && best && s->seq < best->seq)) {
 			best = s;
 			best_sim = sim;
@@ -713,47 +796,16 @@ static struct story *story_of_item(struct cluster *c, const char *id)
 
 /* ---- the stage --------------------------------------------------------------- */
 
-static void dev_overrides(struct wf_cluster_params *p)
-{
-	if (getenv("WF_CLUSTER_DUMP"))
-		dev_dump = fopen(getenv("WF_CLUSTER_DUMP"), "w");
-	const char *e = getenv("WF_CLUSTER_DEV");
-	if (!e)
-		return;
-	char key[32];
-	double v;
-	int used;
-	while (sscanf(e, " %31[a-z_]=%lf%n", key, &v, &used) == 2) {
-		e += used;
-		if (*e == ',')
-			e++;
-		if (!strcmp(key, "th")) p->threshold = v;
-		else if (!strcmp(key, "half")) p->half_life_ms = (int64_t)(v * 3600000);
-		else if (!strcmp(key, "wt")) p->weight[0] = v;
-		else if (!strcmp(key, "wb")) p->weight[1] = v;
-		else if (!strcmp(key, "we")) p->weight[2] = v;
-		else if (!strcmp(key, "prior")) p->prior_docs = v;
-		else if (!strcmp(key, "ct")) p->centroid_terms = (unsigned)v;
-		else if (!strcmp(key, "it")) p->index_terms = (unsigned)v;
-		else if (!strcmp(key, "qt")) p->query_terms = (unsigned)v;
-		else if (!strcmp(key, "pm")) p->posting_max = (unsigned)v;
-		else if (!strcmp(key, "idle")) p->idle_ms = (int64_t)(v * 3600000);
-		else if (!strcmp(key, "nr")) p->name_ratio = v;
-		else if (!strcmp(key, "dk")) dev_dk = v;
-		else if (!strcmp(key, "sb")) dev_sb = v;
-	}
-}
-
 static int cluster_init(void **self, const struct wf_config *cfg)
 {
+	const struct wf_cluster_params *p = &cfg->cluster;
+	if (p->centroid_terms < 1 || p->index_terms < 1 || p->query_terms < 1 ||
+	    p->posting_max < 1 || p->index_terms > p->centroid_terms * WF_NFIELDS)
+		return WF_EINVAL;
 	struct cluster *c = calloc(1, sizeof *c);
 	if (!c)
 		return WF_ENOMEM;
-	c->p = cfg->cluster;
-	dev_overrides(&c->p);
-	if (c->p.centroid_terms < 1 || c->p.index_terms < 1 || c->p.query_terms < 1 ||
-	    c->p.posting_max < 1 || c->p.index_terms > c->p.centroid_terms * WF_NFIELDS)
-		goto err_free;
+	c->p = *p;
 	c->keep_items_ms = cfg->dedup.window_ms > c->p.idle_ms ? cfg->dedup.window_ms
 	                                                       : c->p.idle_ms;
 	c->now_ms = INT64_MIN;

@@ -12,7 +12,9 @@
  *
  * Entries (what verification needs) sit in a FIFO ring in arrival order and
  * leave it once the stream's event time is window_ms past them; their keys
- * live in a generational index (lshindex.h) that drops whole tables. */
+ * live in a generational index (lshindex.h) that drops whole tables.  With
+ * --state, the ring and the index are saved whole and come back exactly as
+ * they were, so a resumed run decides as an uninterrupted one would. */
 #include "wirefold/dedup.h"
 
 #include <math.h>
@@ -26,6 +28,7 @@
 #include "wirefold/lshindex.h"
 #include "wirefold/minhash.h"
 #include "wirefold/stage.h"
+#include "wirefold/state.h"
 
 enum { SIMHASH_BLOCKS = 4, MAX_CANDIDATES = 256 };
 
@@ -154,7 +157,8 @@ static void pop_oldest(struct dedup *d)
 	d->n--;
 }
 
-static int push(struct dedup *d, struct entry *e, const uint64_t *keys)
+/* Room for one more entry in the ring. */
+static int ring_reserve(struct dedup *d)
 {
 	if (d->n == d->cap) {
 		size_t cap = d->cap * 2;
@@ -168,9 +172,13 @@ static int push(struct dedup *d, struct entry *e, const uint64_t *keys)
 		d->cap = cap;
 		d->head = 0;
 	}
+	return 0;
+}
+
+/* Append e to the ring (after ring_reserve). */
+static void ring_append(struct dedup *d, struct entry *e)
+{
 	e->seq = d->base + d->n;
-	if (wf_lsh_index_add(d->index, e->time_ms, keys, n_keys(d), (uint32_t)e->seq) < 0)
-		return WF_ENOMEM;
 	d->ring[(d->head + d->n) % d->cap] = e;
 	d->n++;
 	d->entry_bytes += entry_size(e);
@@ -179,6 +187,14 @@ static int push(struct dedup *d, struct entry *e, const uint64_t *keys)
 		d->peak.index_bytes = wf_lsh_index_bytes(d->index);
 		d->peak.entry_bytes = d->entry_bytes;
 	}
+}
+
+static int push(struct dedup *d, struct entry *e, const uint64_t *keys)
+{
+	if (ring_reserve(d) < 0 ||
+	    wf_lsh_index_add(d->index, e->time_ms, keys, n_keys(d), (uint32_t)(d->base + d->n)) < 0)
+		return WF_ENOMEM;
+	ring_append(d, e);
 	return 0;
 }
 
@@ -353,8 +369,10 @@ static int dedup_process(void *self, struct wf_batch *b)
 	struct dedup *d = self;
 	for (size_t i = 0; i < b->n; i++) {
 		struct wf_article *a = &b->items[i];
-		if (!a->rejected && dedup_article(d, b, a) < 0)
+		if (!a->rejected && dedup_article(d, b, a) < 0) {
+			fprintf(stderr, "wirefold: out of memory in the dedup stage\n");
 			return WF_FLOW_ERROR;
+		}
 	}
 	return WF_FLOW_OK;
 }
@@ -378,6 +396,99 @@ void wf_dedup_stats(const void *self, struct wf_dedup_stats *out)
 	out->held = d->n;
 }
 
+/* ---- state ------------------------------------------------------------ */
+
+/* Section: now_ms, base, the number of entries, each entry oldest first
+ * (entry_put), then the index (wf_lsh_index_save). */
+enum { NCOUNTS = 6 };
+
+static void entry_put(struct wf_state_out *out, const struct entry *e)
+{
+	wf_state_put_i64(out, e->time_ms);
+	wf_state_put_str(out, e->id);
+	wf_state_put_str(out, e->canon);
+	const uint32_t c[NCOUNTS] = {e->n_words,   e->n_shingles, e->n_wordset,
+	                             e->n_numbers, e->n_names,    e->n_tickers};
+	wf_state_put_u32s(out, c, NCOUNTS);
+	/* the arrays follow each other in the entry's allocation */
+	wf_state_put_u32s(out, e->shingles, (size_t)c[1] + c[2] + c[3] + c[4] + c[5]);
+}
+
+static int dedup_save(void *self, struct wf_state_out *out)
+{
+	const struct dedup *d = self;
+	wf_state_put_i64(out, d->now_ms);
+	wf_state_put_u64(out, d->base);
+	wf_state_put_u64(out, d->n);
+	for (size_t i = 0; i < d->n && !out->error; i++)
+		entry_put(out, d->ring[(d->head + i) % d->cap]);
+	wf_lsh_index_save(d->index, out);
+	return out->error;
+}
+
+/* One entry as entry_put wrote it, or NULL (in->error says why). */
+static struct entry *entry_get(struct wf_state_in *in)
+{
+	int64_t time_ms = wf_state_get_i64(in);
+	char *id = wf_state_get_str(in), *canon = wf_state_get_str(in);
+	uint32_t c[NCOUNTS];
+	if (!id || !canon || !wf_state_get_u32s(in, c, NCOUNTS))
+		goto err_free_strings;
+	/* the counts must fit in what is left before memory is taken for them */
+	size_t n32 = (size_t)c[1] + c[2] + c[3] + c[4] + c[5];
+	if (n32 > wf_state_in_left(in) / 4) {
+		wf_state_in_fail(in);
+		goto err_free_strings;
+	}
+	struct entry *e = malloc(sizeof *e + n32 * sizeof(uint32_t));
+	if (!e) {
+		in->error = WF_ENOMEM;
+		goto err_free_strings;
+	}
+	e->time_ms = time_ms;
+	e->id = id;
+	e->canon = canon;
+	e->n_words = c[0];
+	e->n_shingles = c[1];
+	e->n_wordset = c[2];
+	e->n_numbers = c[3];
+	e->n_names = c[4];
+	e->n_tickers = c[5];
+	e->shingles = (uint32_t *)(e + 1);
+	e->words = e->shingles + c[1];
+	e->numbers = e->words + c[2];
+	e->names = e->numbers + c[3];
+	e->tickers = e->names + c[4];
+	wf_state_get_u32s(in, e->shingles, n32); /* cannot fall short: checked */
+	return e;
+
+err_free_strings:
+	free(id);
+	free(canon);
+	return NULL;
+}
+
+static int dedup_load(void *self, struct wf_state_in *in)
+{
+	struct dedup *d = self;
+	d->now_ms = wf_state_get_i64(in);
+	d->base = wf_state_get_u64(in);
+	uint64_t n = wf_state_get_u64(in);
+	for (uint64_t i = 0; i < n && !in->error; i++) {
+		struct entry *e = entry_get(in);
+		if (!e)
+			break;
+		if (ring_reserve(d) < 0) {
+			entry_free(e);
+			return WF_ENOMEM;
+		}
+		ring_append(d, e);
+	}
+	if (!in->error)
+		wf_lsh_index_load(d->index, in);
+	return in->error;
+}
+
 const struct wf_stage_ops wf_dedup_stage = {
 	.name = "dedup",
 	.parallel = false,
@@ -385,4 +496,6 @@ const struct wf_stage_ops wf_dedup_stage = {
 	.process = dedup_process,
 	.flush = NULL,
 	.free = dedup_free,
+	.save = dedup_save,
+	.load = dedup_load,
 };

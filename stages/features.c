@@ -24,6 +24,7 @@ enum {
 	STEM_MAX = 64,       /* longer tokens are not stemmed */
 	TICKER_MAX = 80,     /* longest <name> taken as an entity */
 	STOP_SLOTS = 512,    /* stop-word table (power of two) */
+	INITIAL_SLOTS = 256, /* sentence-initial words remembered per article */
 };
 
 /* Salts that put the same text in different fields apart. */
@@ -59,6 +60,15 @@ static const char *const stop_en[] = {
 	"would", "you", "your", "yours",
 };
 
+/* English names of months and days: capitalised, but dates, not names. */
+static const char *const dates_en[] = {
+	"january", "february", "march", "april", "may", "june", "july",
+	"august", "september", "october", "november", "december", "jan", "feb",
+	"mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+	"monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+	"sunday",
+};
+
 struct lang_slot {
 	char tag[LANG_LEN];     /* "" when the slot is free */
 	uint64_t seed;          /* mixed into the cache key */
@@ -71,6 +81,18 @@ struct cache_entry {
 	uint64_t stem; /* XXH3 of the stem */
 };
 
+/* Words that open a sentence or a paragraph of the raw text, capitalised
+ * there by position: a word after [.!?:;] or at the start, or after a line
+ * break that is followed by more white space (an indented or blank line;
+ * a bare line break is taken as hard wrapping).  Kept as hashes of the
+ * word lower-cased as normalize would (ASCII letters folded, apostrophes
+ * between letters dropped), with counts. */
+struct initials {
+	uint64_t h[INITIAL_SLOTS]; /* 0 empty */
+	uint32_t n[INITIAL_SLOTS];
+	unsigned used;
+};
+
 /* What one worker uses for one batch; never shared while taken. */
 struct stemset {
 	struct stemset *next_free;
@@ -78,11 +100,13 @@ struct stemset {
 	struct lang_slot langs[LANG_SLOTS];
 	unsigned nlangs;
 	struct cache_entry cache[CACHE_SLOTS];
+	struct initials initials; /* scratch for one article */
 };
 
 struct features {
 	unsigned body_tokens;
 	uint64_t stop[STOP_SLOTS]; /* hashes of stop_en; 0 empty; read-only */
+	uint64_t dates[STOP_SLOTS]; /* hashes of dates_en, likewise */
 	pthread_mutex_t lock;      /* guards the two lists */
 	struct stemset *free_sets;
 	struct stemset *all_sets;
@@ -228,14 +252,23 @@ static void fold(struct bag *b)
 	b->n = k;
 }
 
-static bool is_stop(const struct features *ft, uint64_t wh)
+static bool in_set(const uint64_t set[STOP_SLOTS], uint64_t wh)
 {
 	for (size_t i = wh & (STOP_SLOTS - 1);; i = (i + 1) & (STOP_SLOTS - 1)) {
-		if (!ft->stop[i])
+		if (!set[i])
 			return false;
-		if (ft->stop[i] == wh)
+		if (set[i] == wh)
 			return true;
 	}
+}
+
+static void set_add(uint64_t set[STOP_SLOTS], const char *w)
+{
+	const uint64_t h = XXH3_64bits(w, strlen(w));
+	size_t j = h & (STOP_SLOTS - 1);
+	while (set[j] && set[j] != h)
+		j = (j + 1) & (STOP_SLOTS - 1);
+	set[j] = h;
 }
 
 /* Names in angle brackets in raw text: "<SRD>", "<Texas Commerce Bank>".
@@ -263,6 +296,60 @@ static void bracket_names(struct bag *b, const char *s)
 			n--;
 		if (n)
 			put(b, WF_FIELD_ENTITY, XXH3_64bits(name, n));
+	}
+}
+
+static uint32_t *initial_slot(struct initials *in, uint64_t h, bool add)
+{
+	h |= 1;
+	for (size_t i = h & (INITIAL_SLOTS - 1);; i = (i + 1) & (INITIAL_SLOTS - 1)) {
+		if (in->h[i] == h)
+			return &in->n[i];
+		if (!in->h[i]) {
+			if (!add || 2 * (in->used + 1) > INITIAL_SLOTS)
+				return NULL;
+			in->used++;
+			in->h[i] = h;
+			in->n[i] = 0;
+			return &in->n[i];
+		}
+	}
+}
+
+static bool ascii_alnum(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c >= 0x80;
+}
+
+static void find_initials(struct initials *in, const char *text)
+{
+	bool boundary = true; /* at the start of the text */
+	const unsigned char *p = (const unsigned char *)text;
+	while (p && *p) {
+		if (!ascii_alnum(*p)) {
+			if (*p == '.' || *p == '!' || *p == '?' || *p == ':' || *p == ';')
+				boundary = true;
+			else if (*p == '\n' && (p[1] == '\n' || p[1] == ' ' || p[1] == '\t'))
+				boundary = true;
+			else if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '"' &&
+			         *p != '\'' && *p != '(' && *p != '-')
+				boundary = false;
+			p++;
+			continue;
+		}
+		char w[STEM_MAX];
+		size_t n = 0;
+		const bool upper = *p >= 'A' && *p <= 'Z';
+		for (; ascii_alnum(*p) || (*p == '\'' && n && ascii_alnum(p[1])); p++)
+			if (*p != '\'' && n < sizeof w)
+				w[n++] = (char)((*p >= 'A' && *p <= 'Z') ? *p | 0x20 : *p);
+		if (boundary && upper && n < sizeof w) {
+			uint32_t *k = initial_slot(in, XXH3_64bits(w, n), true);
+			if (k)
+				(*k)++;
+		}
+		boundary = false;
 	}
 }
 
@@ -294,14 +381,20 @@ static int article_features(struct features *ft, struct stemset *set,
 		brackets++;
 	for (const char *p = a->body; p && (p = strchr(p, '<')); p++)
 		brackets++;
-	const size_t cap_ent = 2 * ((size_t)nt + nb) + brackets;
-	struct wf_term *mem = wf_arena_alloc(arena, ((size_t)nt + nb + cap_ent + 1) *
-	                                                    sizeof *mem);
+	/* a token gives at most a term and a figure-with-unit in its field,
+	 * and a name */
+	const size_t cap_t = 2 * (size_t)nt, cap_b = 2 * (size_t)nb;
+	const size_t cap_e = (size_t)nt + nb + brackets;
+	struct wf_term *mem = wf_arena_alloc(arena, (cap_t + cap_b + cap_e + 1) * sizeof *mem);
 	if (!mem)
 		return WF_ENOMEM;
 	struct bag bag[WF_NFIELDS] = {
-		{mem, 0}, {mem + nt, 0}, {mem + nt + nb, 0},
+		{mem, 0}, {mem + cap_t, 0}, {mem + cap_t + cap_b, 0},
 	};
+	struct initials *initials = &set->initials;
+	memset(initials->h, 0, sizeof initials->h);
+	initials->used = 0;
+	find_initials(initials, a->body);
 	const struct lang_slot *l = lang_of(set, a->lang);
 	const bool styled = title_styled(a);
 	for (uint32_t i = 0; i < nt + nb; i++) {
@@ -312,7 +405,7 @@ static int article_features(struct features *ft, struct stemset *set,
 		const bool cjk = k->flags & WF_TOK_CJK;
 		if (k->len < 2 && !cjk)
 			continue;
-		const bool stop = l->english && is_stop(ft, wh);
+		const bool stop = l->english && in_set(ft->stop, wh);
 		const enum wf_field field = in_title ? WF_FIELD_TITLE : WF_FIELD_BODY;
 		if ((k->flags & WF_TOK_NUM) && i + 1 < nt + nb && (i + 1 < nt) == in_title &&
 		    !(a->tokens[i + 1].flags & WF_TOK_NUM) && a->tokens[i + 1].len > 1) {
@@ -327,11 +420,16 @@ static int article_features(struct features *ft, struct stemset *set,
 		const uint64_t base = plain ? wh : stem_hash(set, l, wh, w, k->len);
 		put(&bag[field], field, base);
 		/* a name: capitalised, but not as the first word of the title
-		 * or the body, nor anywhere in a styled title */
-		if (!plain && !(in_title && styled) &&
-		    ((k->flags & WF_TOK_ALLCAP) ||
-		     ((k->flags & WF_TOK_CAP) && i != 0 && i != nt)))
-			put(&bag[WF_FIELD_ENTITY], WF_FIELD_ENTITY, base);
+		 * or of a sentence of the body, nor anywhere in a styled title */
+		if (plain || !(k->flags & (WF_TOK_CAP | WF_TOK_ALLCAP)) ||
+		    (in_title && (styled || i == 0)) || (l->english && in_set(ft->dates, wh)))
+			continue;
+		uint32_t *first = in_title ? NULL : initial_slot(initials, wh, false);
+		if (first && *first) {
+			(*first)--;
+			continue;
+		}
+		put(&bag[WF_FIELD_ENTITY], WF_FIELD_ENTITY, base);
 	}
 	bracket_names(&bag[WF_FIELD_ENTITY], a->title);
 	bracket_names(&bag[WF_FIELD_ENTITY], a->body);
@@ -355,13 +453,10 @@ static int features_init(void **self, const struct wf_config *cfg)
 		return WF_ENOMEM;
 	}
 	ft->body_tokens = cfg->cluster.body_tokens;
-	for (size_t i = 0; i < sizeof stop_en / sizeof stop_en[0]; i++) {
-		const uint64_t h = XXH3_64bits(stop_en[i], strlen(stop_en[i]));
-		size_t j = h & (STOP_SLOTS - 1);
-		while (ft->stop[j] && ft->stop[j] != h)
-			j = (j + 1) & (STOP_SLOTS - 1);
-		ft->stop[j] = h;
-	}
+	for (size_t i = 0; i < sizeof stop_en / sizeof stop_en[0]; i++)
+		set_add(ft->stop, stop_en[i]);
+	for (size_t i = 0; i < sizeof dates_en / sizeof dates_en[0]; i++)
+		set_add(ft->dates, dates_en[i]);
 	*self = ft;
 	return 0;
 }

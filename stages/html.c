@@ -1,5 +1,6 @@
 #include "wirefold/html.h"
 
+#include <assert.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -48,29 +49,57 @@ err_oom:
 	return false;
 }
 
+/* Bytes put_text looks at one by one: blanks, and 0xc2 (U+00A0 begins
+ * with it); every other byte is copied in runs. */
+static bool special(unsigned char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r') || c == 0xc2;
+}
+
 static void put_text(struct sink *k, const unsigned char *s, size_t n)
 {
 	/* The first visible byte may carry one mark pending from before;
 	 * every later mark stands for at least one blank of s not copied. */
 	if (!grow(k, n + 1))
 		return;
-	for (size_t i = 0; i < n; i++) {
+	/* the marks in locals: stored to *k byte by byte and loaded back
+	 * together, they stalled the loop (store forwarding) */
+	bool space = k->space, brk = k->brk;
+	char *buf = k->buf;
+	size_t len = k->len, i = 0;
+	while (i < n) {
 		unsigned char c = s[i];
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
-		    c == '\v') {
-			k->space = true;
-			continue;
-		}
-		if (c == 0xc2 && i + 1 < n && s[i + 1] == 0xa0) { /* U+00A0 */
-			k->space = true;
+		if (c == ' ' || (c >= '\t' && c <= '\r')) {
+			space = true;
 			i++;
 			continue;
 		}
-		if (k->len > 0 && (k->brk || k->space))
-			k->buf[k->len++] = k->brk ? '\n' : ' ';
-		k->brk = k->space = false;
-		k->buf[k->len++] = (char)c;
+		if (c == 0xc2 && i + 1 < n && s[i + 1] == 0xa0) { /* U+00A0 */
+			space = true;
+			i += 2;
+			continue;
+		}
+		if (len > 0 && (brk || space))
+			buf[len++] = brk ? '\n' : ' ';
+		brk = space = false;
+		/* c and what follows it unchanged: visible bytes, and single
+		 * spaces between two of them (written as they are) */
+		size_t j = i + 1;
+		while (j < n) {
+			if (!special(s[j]))
+				j++;
+			else if (s[j] == ' ' && j + 1 < n && !special(s[j + 1]))
+				j += 2;
+			else
+				break;
+		}
+		memcpy(buf + len, s + i, j - i);
+		len += j - i;
+		i = j;
 	}
+	k->space = space;
+	k->brk = brk;
+	k->len = len;
 }
 
 static void put_break(struct sink *k)
@@ -86,19 +115,23 @@ static bool name_in(const xmlChar *name, const char *const *list)
 	return false;
 }
 
+static int cmp_name(const void *key, const void *elem)
+{
+	return strcmp(key, *(const char *const *)elem);
+}
+
 /* Elements whose content is not text a reader sees. */
 static const char *const SKIPPED[] = {
 	"head", "script", "style", "template", "noscript", "title", NULL,
 };
 
-/* Elements that begin and end a line of their own. */
+/* Elements that begin and end a line of their own, sorted (bsearch). */
 static const char *const BLOCKS[] = {
 	"address", "article", "aside", "blockquote", "body", "br", "caption",
 	"dd", "details", "dialog", "div", "dl", "dt", "fieldset", "figcaption",
 	"figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
 	"header", "hgroup", "hr", "li", "main", "nav", "ol", "p", "pre",
 	"section", "summary", "table", "tbody", "tfoot", "thead", "tr", "ul",
-	NULL,
 };
 
 static const char *const CELLS[] = {"td", "th", NULL};
@@ -106,7 +139,8 @@ static const char *const CELLS[] = {"td", "th", NULL};
 /* The mark an element leaves before and after its content. */
 static void put_edge(struct sink *k, const xmlNode *n)
 {
-	if (name_in(n->name, BLOCKS))
+	if (bsearch(n->name, BLOCKS, sizeof BLOCKS / sizeof BLOCKS[0], sizeof BLOCKS[0],
+	            cmp_name))
 		put_break(k);
 	else if (name_in(n->name, CELLS))
 		k->space = true;
@@ -148,6 +182,8 @@ static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
 static void init_libxml(void)
 {
+	for (size_t i = 1; i < sizeof BLOCKS / sizeof BLOCKS[0]; i++)
+		assert(strcmp(BLOCKS[i - 1], BLOCKS[i]) < 0); /* for bsearch */
 	xmlInitParser();
 }
 

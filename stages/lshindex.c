@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "wirefold/error.h"
+#include "wirefold/state.h"
 
 struct slot {
 	uint32_t tag; /* 0: empty */
@@ -159,4 +160,58 @@ size_t wf_lsh_index_bytes(const struct wf_lsh_index *ix)
 		if (ix->gens[g].slots)
 			b += (size_t)(ix->gens[g].mask + 1) * sizeof(struct slot);
 	return b;
+}
+
+void wf_lsh_index_save(const struct wf_lsh_index *ix, struct wf_state_out *out)
+{
+	wf_state_put_i64(out, ix->span_ms);
+	wf_state_put_u32(out, ix->n);
+	for (unsigned gi = 0; gi < ix->n; gi++) {
+		const struct gen *g = &ix->gens[gi];
+		uint32_t cap = g->slots ? g->mask + 1 : 0;
+		wf_state_put_i64(out, g->t_start);
+		wf_state_put_i64(out, g->t_max);
+		wf_state_put_u32(out, cap);
+		wf_state_put_u32(out, g->used);
+		for (uint32_t i = 0; i < cap && !out->error; i++) {
+			wf_state_put_u32(out, g->slots[i].tag);
+			wf_state_put_u32(out, g->slots[i].value);
+		}
+	}
+}
+
+int wf_lsh_index_load(struct wf_lsh_index *ix, struct wf_state_in *in)
+{
+	uint32_t n = 0;
+	if (ix->n != 0 || wf_state_get_i64(in) != ix->span_ms || (n = wf_state_get_u32(in)) > MAX_GENS)
+		goto err_bad;
+	for (unsigned gi = 0; gi < n && !in->error; gi++) {
+		struct gen *g = &ix->gens[gi];
+		memset(g, 0, sizeof *g);
+		g->t_start = wf_state_get_i64(in);
+		g->t_max = wf_state_get_i64(in);
+		uint32_t cap = wf_state_get_u32(in);
+		g->used = wf_state_get_u32(in);
+		ix->n++;
+		if (cap == 0 && g->used == 0)
+			continue;
+		/* a power of two, loaded at most 3/4, and all there */
+		if (cap < FIRST_CAP || (cap & (cap - 1)) || (uint64_t)g->used * 4 > (uint64_t)cap * 3 ||
+		    cap > wf_state_in_left(in) / 8)
+			goto err_bad;
+		if (!(g->slots = calloc(cap, sizeof *g->slots))) {
+			in->error = WF_ENOMEM;
+			return WF_ENOMEM;
+		}
+		g->mask = cap - 1;
+		for (uint32_t i = 0; i < cap; i++) {
+			g->slots[i].tag = wf_state_get_u32(in);
+			g->slots[i].value = wf_state_get_u32(in);
+		}
+	}
+	return in->error;
+
+err_bad:
+	wf_state_in_fail(in);
+	return WF_ESTATE;
 }

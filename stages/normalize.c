@@ -164,7 +164,31 @@ static bool hard_separator(unsigned c)
 	       c != '\'' && c != '<' && c != '=' && c != '>';
 }
 
-/* Tokenize pure-ASCII s[0..n). */
+/* Byte classes of the ASCII path, one table look-up per byte. */
+enum {
+	B_ALPHA = 1, /* A-Z a-z */
+	B_UPPER = 2, /* A-Z */
+	B_DIGIT = 4, /* 0-9 */
+	B_JOIN = 8,  /* . , ' : inside a token when between the right kinds */
+};
+
+#define BCLASS(c)                                                          \
+	(((c) >= 'A' && (c) <= 'Z' ? B_ALPHA | B_UPPER : 0) |                  \
+	 ((c) >= 'a' && (c) <= 'z' ? B_ALPHA : 0) |                            \
+	 ((c) >= '0' && (c) <= '9' ? B_DIGIT : 0) |                            \
+	 ((c) == '.' || (c) == ',' || (c) == '\'' ? B_JOIN : 0))
+#define BCLASS4(c) BCLASS(c), BCLASS((c) + 1), BCLASS((c) + 2), BCLASS((c) + 3)
+#define BCLASS16(c) BCLASS4(c), BCLASS4((c) + 4), BCLASS4((c) + 8), BCLASS4((c) + 12)
+
+/* Bytes >= 0x80 never reach the ASCII path; they are in no class. */
+static const unsigned char bclass[256] = {
+	BCLASS16(0x00), BCLASS16(0x10), BCLASS16(0x20), BCLASS16(0x30),
+	BCLASS16(0x40), BCLASS16(0x50), BCLASS16(0x60), BCLASS16(0x70),
+};
+
+/* Tokenize pure-ASCII s[0..n): runs of letters and digits, with '.' or ','
+ * kept between two digits ("5.93", "155,221") and '\'' dropped between two
+ * letters ("Moody's"), case-folded as they are copied. */
 static void ascii_tokens(struct sink *k, const unsigned char *s, size_t n)
 {
 	/* Tokens and their separating spaces never outgrow the text + 1. */
@@ -172,41 +196,41 @@ static void ascii_tokens(struct sink *k, const unsigned char *s, size_t n)
 		return;
 	size_t i = 0;
 	while (i < n) {
-		if (!a_alpha(s[i]) && !a_digit(s[i])) {
+		unsigned cl = bclass[s[i]];
+		if (!(cl & (B_ALPHA | B_DIGIT))) {
 			i++;
 			continue;
 		}
-		uint32_t flags = a_upper(s[i]) ? WF_TOK_CAP : 0;
-		unsigned letters = 0, uppers = 0;
-		size_t j = i;
-		for (; j < n; j++) {
-			unsigned c = s[j];
-			if (a_alpha(c)) {
-				letters++;
-				uppers += a_upper(c);
-			} else if (a_digit(c)) {
-				flags |= WF_TOK_NUM;
-			} else if ((c == '.' || c == ',') && a_digit(s[j - 1]) &&
-			           j + 1 < n && a_digit(s[j + 1])) {
-				/* "5.93", "155,221" */
-			} else if (c == '\'' && a_alpha(s[j - 1]) && j + 1 < n &&
-			           a_alpha(s[j + 1])) {
-				/* "Moody's": dropped below */
-			} else {
-				break;
-			}
-		}
-		if (letters >= 2 && uppers == letters)
-			flags |= WF_TOK_ALLCAP;
 		if (k->n == k->tcap && !reserve(k, 0, 1))
 			return;
 		size_t off = tok_open(k);
 		char *o = k->buf + k->len;
-		for (size_t t = i; t < j; t++) {
-			unsigned c = s[t];
-			if (c != '\'')
-				*o++ = (char)(a_upper(c) ? c | 0x20 : c);
-		}
+		uint32_t flags = cl & B_UPPER ? WF_TOK_CAP : 0;
+		unsigned letters = 0, uppers = 0;
+		size_t j = i;
+		do {
+			const unsigned c = s[j];
+			cl = bclass[c];
+			if (cl & B_ALPHA) {
+				letters++;
+				uppers += (cl & B_UPPER) != 0;
+				*o++ = (char)(c | 0x20);
+			} else if (cl & B_DIGIT) {
+				flags |= WF_TOK_NUM;
+				*o++ = (char)c;
+			} else if (cl & B_JOIN && j + 1 < n) {
+				/* j > i here: the token began with a letter or digit */
+				const unsigned need = c == '\'' ? B_ALPHA : B_DIGIT;
+				if (!(bclass[s[j - 1]] & bclass[s[j + 1]] & need))
+					break;
+				if (c != '\'')
+					*o++ = (char)c;
+			} else {
+				break;
+			}
+		} while (++j < n);
+		if (letters >= 2 && uppers == letters)
+			flags |= WF_TOK_ALLCAP;
 		k->len = (size_t)(o - k->buf);
 		tok_close(k, off, flags);
 		i = j;

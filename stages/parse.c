@@ -1,14 +1,34 @@
+/* parse.c — one JSON line to an article's fields (parallel stage).
+ *
+ * Two parsers, one result.  The fast path runs yajl's event parser over
+ * the line and builds a small tree of `struct jv` nodes itself (no hash
+ * tables, one arena copy of each string, which the article then keeps).
+ * It takes only lines it is sure jansson would accept as they are: strict
+ * UTF-8, no control bytes but tab, CR and LF, no \u0000 or surrogate
+ * escape, no duplicate key, no number that overflows, a modest depth and
+ * width.  Every other line — any line yajl rejects, any doubt — goes to
+ * jansson (the reference), which gives the reason for a reject, and an
+ * accepted one is copied into the same tree.  So the two agree by
+ * construction on what is rejected and why; tests/test_parse.c checks that
+ * they agree on everything (WF_PARSE_NO_FASTPATH).  yajl was measured
+ * against jansson and json-c on the benchmark feed: docs/PERFORMANCE.md. */
 #include "wirefold/parse.h"
 
 #include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <jansson.h>
+#include <yajl/yajl_parse.h>
 
 #include "wirefold/arena.h"
 #include "wirefold/article.h"
@@ -24,11 +44,140 @@
 #define PRINTF_LIKE(f, a)
 #endif
 
+/* ---- the tree both parsers build ---------------------------------------- */
+
+enum jtype { J_NULL, J_FALSE, J_TRUE, J_INT, J_REAL, J_STRING, J_ARRAY, J_OBJECT };
+
+/* A JSON value; members and elements are linked by index, 0 meaning none. */
+struct jv {
+	const char *key;  /* member name when the parent is an object (not
+	                   * NUL-terminated: key_len bytes) */
+	uint32_t key_len;
+	uint8_t type;     /* enum jtype */
+	bool owned;       /* str.s is an arena copy, the article may keep it */
+	uint32_t next;    /* next member or element */
+	uint32_t child;   /* first member or element */
+	uint32_t last;    /* last member or element (while building) */
+	uint32_t count;   /* members or elements */
+	union {
+		struct {
+			const char *s; /* NUL-terminated, no NUL inside */
+			size_t len;
+		} str;
+		int64_t i;
+		double d;
+	} u;
+};
+
+enum {
+	DOC_INLINE = 64, /* nodes before spilling to the heap */
+	DEPTH_MAX = 32,  /* deeper lines go to jansson */
+	MEMBERS_MAX = 64, /* wider objects go to jansson (its duplicate check
+	                   * hashes; ours compares with every earlier key) */
+	NUMBER_MAX = 64,  /* longer number literals go to jansson */
+};
+
+/* The nodes of one line: v[0] is unused so that index 0 can mean none,
+ * v[1] is the root. */
+struct jdoc {
+	struct jv *v;
+	uint32_t n, cap;
+	struct jv v0[DOC_INLINE];
+};
+
+static void doc_init(struct jdoc *d)
+{
+	d->v = d->v0;
+	d->n = 1;
+	d->cap = DOC_INLINE;
+}
+
+static void doc_close(struct jdoc *d)
+{
+	if (d->v != d->v0)
+		free(d->v);
+}
+
+/* A new zeroed node; its index, or 0 when out of memory. */
+static uint32_t doc_new(struct jdoc *d)
+{
+	if (d->n == d->cap) {
+		if (d->cap > UINT32_MAX / 2)
+			return 0;
+		uint32_t cap = d->cap * 2;
+		struct jv *v = d->v == d->v0 ? malloc(cap * sizeof *v)
+		                             : realloc(d->v, cap * sizeof *v);
+		if (!v)
+			return 0;
+		if (d->v == d->v0)
+			memcpy(v, d->v0, d->n * sizeof *v);
+		d->v = v;
+		d->cap = cap;
+	}
+	memset(&d->v[d->n], 0, sizeof d->v[0]);
+	return d->n++;
+}
+
+/* Append node i to container p. */
+static void doc_link(struct jdoc *d, uint32_t p, uint32_t i)
+{
+	struct jv *pv = &d->v[p];
+	if (pv->last)
+		d->v[pv->last].next = i;
+	else
+		pv->child = i;
+	pv->last = i;
+	pv->count++;
+}
+
+static const struct jv *jfirst(const struct jdoc *d, const struct jv *v)
+{
+	return v && v->child ? &d->v[v->child] : NULL;
+}
+
+static const struct jv *jnext(const struct jdoc *d, const struct jv *v)
+{
+	return v->next ? &d->v[v->next] : NULL;
+}
+
+/* The member key of obj, or NULL (also when obj is not an object). */
+static const struct jv *jget(const struct jdoc *d, const struct jv *obj, const char *key)
+{
+	if (!obj || obj->type != J_OBJECT)
+		return NULL;
+	const size_t n = strlen(key);
+	for (const struct jv *m = jfirst(d, obj); m; m = jnext(d, m))
+		if (m->key_len == n && memcmp(m->key, key, n) == 0)
+			return m;
+	return NULL;
+}
+
+static bool is_string(const struct jv *v)
+{
+	return v && v->type == J_STRING;
+}
+
+static bool is_number(const struct jv *v)
+{
+	return v && (v->type == J_INT || v->type == J_REAL);
+}
+
+static bool is_null(const struct jv *v)
+{
+	return v && v->type == J_NULL;
+}
+
+static double number_value(const struct jv *v)
+{
+	return v->type == J_INT ? (double)v->u.i : v->u.d;
+}
+
 /* Where a reject reason goes; reason may be NULL when reason_len is 0. */
 struct ctx {
 	struct wf_arena *arena;
 	char *reason;
 	size_t reason_len;
+	const struct jdoc *doc;
 };
 
 /* The fields of one line, committed to the article only on success. */
@@ -141,11 +290,12 @@ static void clip(char *dst, size_t cap, const char *src, size_t n, bool quoted)
 
 /* The value of the first key of keys (a NULL-terminated list) that obj has
  * with a non-null value, and that key in *key; NULL when none. */
-static json_t *first(const json_t *obj, const char *const *keys, const char **key)
+static const struct jv *first(const struct ctx *c, const struct jv *obj,
+                              const char *const *keys, const char **key)
 {
 	for (; *keys; keys++) {
-		json_t *v = json_object_get(obj, *keys);
-		if (v && !json_is_null(v)) {
+		const struct jv *v = jget(c->doc, obj, *keys);
+		if (v && !is_null(v)) {
 			*key = *keys;
 			return v;
 		}
@@ -162,9 +312,15 @@ static int store(struct ctx *c, const char *s, size_t n, const char **out)
 	return 0;
 }
 
-static int store_json_string(struct ctx *c, const json_t *v, const char **out)
+/* The string's text for the article: the arena copy the fast path made,
+ * or a new copy of jansson's. */
+static int store_string(struct ctx *c, const struct jv *v, const char **out)
 {
-	return store(c, json_string_value(v), json_string_length(v), out);
+	if (v->owned) {
+		*out = v->u.str.s;
+		return 0;
+	}
+	return store(c, v->u.str.s, v->u.str.len, out);
 }
 
 static bool blank(const char *s)
@@ -193,16 +349,16 @@ enum text_kind {
 	KIND_COUNT
 };
 
-static enum text_kind kind_of(const json_t *elem)
+static enum text_kind kind_of(const struct ctx *c, const struct jv *elem)
 {
-	const json_t *ct = json_object_get(elem, "contentType");
-	if (!json_is_string(ct))
-		ct = json_object_get(elem, "contenttype");
-	if (!json_is_string(ct))
+	const struct jv *ct = jget(c->doc, elem, "contentType");
+	if (!is_string(ct))
+		ct = jget(c->doc, elem, "contenttype");
+	if (!is_string(ct))
 		return KIND_PLAIN;
 	static const char plain[] = "text/plain";
 	const size_t n = sizeof plain - 1;
-	const char *t = json_string_value(ct);
+	const char *t = ct->u.str.s;
 	if (strncasecmp(t, plain, n) == 0 && (t[n] == '\0' || t[n] == ';' || t[n] == ' '))
 		return KIND_PLAIN;
 	if (contains_nocase(t, "html") || contains_nocase(t, "xml") ||
@@ -211,34 +367,29 @@ static enum text_kind kind_of(const json_t *elem)
 	return KIND_OTHER;
 }
 
-static bool role_is_main(const json_t *elem)
+static bool role_is_main(const struct ctx *c, const struct jv *elem)
 {
-	const json_t *role = json_object_get(elem, "role");
-	return !role || json_is_null(role) ||
-	       (json_is_string(role) && strcmp(json_string_value(role), "main") == 0);
+	const struct jv *role = jget(c->doc, elem, "role");
+	return !role || is_null(role) ||
+	       (is_string(role) && strcmp(role->u.str.s, "main") == 0);
 }
 
 /* The text of a string value that holds HTML. */
-static int store_html(struct ctx *c, const json_t *v, const char **out)
+static int store_html(struct ctx *c, const struct jv *v, const char **out)
 {
-	int rc = wf_html_to_text(c->arena, json_string_value(v),
-	                         json_string_length(v), out, NULL);
+	int rc = wf_html_to_text(c->arena, v->u.str.s, v->u.str.len, out, NULL);
 	return rc == 0 ? 0 : fail_nomem(c);
 }
 
 /* Check that v is an array of objects each with a string "value" (what ninjs
  * "headlines" and "bodies" are). */
-static int check_text_array(struct ctx *c, const json_t *v, const char *key)
+static int check_text_array(struct ctx *c, const struct jv *v, const char *key)
 {
-	size_t i;
-	const json_t *e;
-	if (!json_is_array(v))
+	if (v->type != J_ARRAY)
 		goto err_type;
-	json_array_foreach(v, i, e)
-	{
-		if (!json_is_object(e) || !json_is_string(json_object_get(e, "value")))
+	for (const struct jv *e = jfirst(c->doc, v); e; e = jnext(c->doc, e))
+		if (e->type != J_OBJECT || !is_string(jget(c->doc, e, "value")))
 			goto err_type;
-	}
 	return 0;
 err_type:
 	return fail(c, WF_ETYPE,
@@ -247,31 +398,28 @@ err_type:
 }
 
 /* The chosen element's value, made text according to its content type. */
-static int store_element(struct ctx *c, const json_t *elem, const char **out)
+static int store_element(struct ctx *c, const struct jv *elem, const char **out)
 {
-	const json_t *v = json_object_get(elem, "value");
-	if (kind_of(elem) == KIND_MARKUP)
+	const struct jv *v = jget(c->doc, elem, "value");
+	if (kind_of(c, elem) == KIND_MARKUP)
 		return store_html(c, v, out);
-	return store_json_string(c, v, out);
+	return store_string(c, v, out);
 }
 
-static int read_headlines(struct ctx *c, const json_t *v, const char *key,
+static int read_headlines(struct ctx *c, const struct jv *v, const char *key,
                           const char **out)
 {
 	int rc = check_text_array(c, v, key);
 	if (rc)
 		return rc;
-	if (json_array_size(v) == 0) {
+	if (v->count == 0) {
 		*out = "";
 		return 0;
 	}
-	const json_t *pick = json_array_get(v, 0);
-	size_t i;
-	const json_t *e;
-	json_array_foreach(v, i, e)
-	{
-		const json_t *role = json_object_get(e, "role");
-		if (json_is_string(role) && strcmp(json_string_value(role), "main") == 0) {
+	const struct jv *pick = jfirst(c->doc, v);
+	for (const struct jv *e = pick; e; e = jnext(c->doc, e)) {
+		const struct jv *role = jget(c->doc, e, "role");
+		if (is_string(role) && strcmp(role->u.str.s, "main") == 0) {
 			pick = e;
 			break;
 		}
@@ -279,20 +427,17 @@ static int read_headlines(struct ctx *c, const json_t *v, const char *key,
 	return store_element(c, pick, out);
 }
 
-static int read_bodies(struct ctx *c, const json_t *v, const char *key,
+static int read_bodies(struct ctx *c, const struct jv *v, const char *key,
                        const char **out)
 {
 	int rc = check_text_array(c, v, key);
 	if (rc)
 		return rc;
-	const json_t *pick = NULL;
+	const struct jv *pick = NULL;
 	int best = 0;
-	size_t i;
-	const json_t *e;
-	json_array_foreach(v, i, e)
-	{
+	for (const struct jv *e = jfirst(c->doc, v); e; e = jnext(c->doc, e)) {
 		/* the role outranks the content type */
-		int rank = (role_is_main(e) ? 0 : KIND_COUNT) + (int)kind_of(e);
+		int rank = (role_is_main(c, e) ? 0 : KIND_COUNT) + (int)kind_of(c, e);
 		if (!pick || rank < best) {
 			pick = e;
 			best = rank;
@@ -310,42 +455,41 @@ static int type_error(struct ctx *c, const char *key, const char *what)
 	return fail(c, WF_ETYPE, "field \"%s\" must be %s", key, what);
 }
 
-static int read_id(struct ctx *c, const json_t *root, struct fields *f,
+static int read_id(struct ctx *c, const struct jv *root, struct fields *f,
                    bool *ninjs)
 {
 	static const char *const keys[] = {"id", "uri", NULL};
 	const char *key = NULL;
-	const json_t *v = first(root, keys, &key);
+	const struct jv *v = first(c, root, keys, &key);
 	if (!v)
 		return fail(c, WF_ENOID, "no id: expected \"id\" or \"uri\"");
 	*ninjs = strcmp(key, "uri") == 0;
 
-	if (!json_is_string(v))
+	if (!is_string(v))
 		return type_error(c, key, "a string");
-	const char *id = json_string_value(v);
-	size_t id_len = json_string_length(v);
+	const char *id = v->u.str.s;
+	size_t id_len = v->u.str.len;
 	if (id_len == 0)
 		return fail(c, WF_ENOID, "no id: field \"%s\" is empty", key);
 	if (!*ninjs)
-		return store(c, id, id_len, &f->id);
+		return store_string(c, v, &f->id);
 
 	/* ninjs: the uri names the item, the version this revision of it. */
-	const json_t *ver = json_object_get(root, "version");
+	const struct jv *ver = jget(c->doc, root, "version");
 	char vnum[32];
 	const char *vs = NULL;
 	size_t vs_len = 0;
-	if (json_is_string(ver)) {
-		vs = json_string_value(ver);
-		vs_len = json_string_length(ver);
-	} else if (json_is_integer(ver)) {
-		vs_len = (size_t)snprintf(vnum, sizeof vnum, "%" JSON_INTEGER_FORMAT,
-		                          json_integer_value(ver));
+	if (is_string(ver)) {
+		vs = ver->u.str.s;
+		vs_len = ver->u.str.len;
+	} else if (ver && ver->type == J_INT) {
+		vs_len = (size_t)snprintf(vnum, sizeof vnum, "%" PRId64, ver->u.i);
 		vs = vnum;
-	} else if (ver && !json_is_null(ver)) {
+	} else if (ver && !is_null(ver)) {
 		return type_error(c, "version", "a string or an integer");
 	}
 	if (vs_len == 0)
-		return store(c, id, id_len, &f->id);
+		return store_string(c, v, &f->id);
 	char *out = wf_arena_alloc(c->arena, id_len + 1 + vs_len + 1);
 	if (!out)
 		return fail_nomem(c);
@@ -357,56 +501,55 @@ static int read_id(struct ctx *c, const json_t *root, struct fields *f,
 	return 0;
 }
 
-static int read_time(struct ctx *c, const json_t *root, struct fields *f)
+static int read_time(struct ctx *c, const struct jv *root, struct fields *f)
 {
 	static const char *const keys[] = {"time", "versioncreated", "versionCreated",
 	                                   "firstcreated", "firstCreated", NULL};
 	const char *key = NULL;
-	const json_t *v = first(root, keys, &key);
+	const struct jv *v = first(c, root, keys, &key);
 	if (!v)
 		return fail(c, WF_ENOTIME,
 		            "no time: expected \"time\", \"versioncreated\" or "
 		            "\"firstcreated\" (3.x: \"versionCreated\", \"firstCreated\")");
-	if (json_is_string(v)) {
-		const char *s = json_string_value(v);
-		size_t n = json_string_length(v);
+	if (is_string(v)) {
+		const char *s = v->u.str.s;
+		size_t n = v->u.str.len;
 		if (wf_time_parse(s, n, &f->time_ms) == 0)
 			return 0;
 		char shown[64];
 		clip(shown, sizeof shown, s, n, true);
 		return fail(c, WF_EBADTIME, "%s \"%s\" %s", key, shown, wf_time_why(s, n));
 	}
-	if (json_is_number(v)) {
-		if (wf_time_from_epoch(json_number_value(v), &f->time_ms) == 0)
+	if (is_number(v)) {
+		if (wf_time_from_epoch(number_value(v), &f->time_ms) == 0)
 			return 0;
-		if (json_is_integer(v))
+		if (v->type == J_INT)
 			return fail(c, WF_EBADTIME,
-			            "%s %" JSON_INTEGER_FORMAT
-			            " is out of range (years 0000-9999)",
-			            key, json_integer_value(v));
+			            "%s %" PRId64 " is out of range (years 0000-9999)", key,
+			            v->u.i);
 		return fail(c, WF_EBADTIME, "%s %.15g is out of range (years 0000-9999)",
-		            key, json_real_value(v));
+		            key, v->u.d);
 	}
 	return type_error(c, key, "a string or a number");
 }
 
-static int read_source(struct ctx *c, const json_t *root, struct fields *f)
+static int read_source(struct ctx *c, const struct jv *root, struct fields *f)
 {
 	static const char *const keys[] = {"source", "copyrightholder",
 	                                   "copyrightHolder", "by", "byline",
 	                                   "provider", NULL};
 	const char *key = NULL;
-	const json_t *v = first(root, keys, &key);
+	const struct jv *v = first(c, root, keys, &key);
 	if (!v) {
 		f->source = "";
 		return 0;
 	}
-	if (json_is_string(v))
-		return store_json_string(c, v, &f->source);
-	if (strcmp(key, "provider") == 0 && json_is_object(v)) {
-		const json_t *name = json_object_get(v, "name");
-		if (json_is_string(name))
-			return store_json_string(c, name, &f->source);
+	if (is_string(v))
+		return store_string(c, v, &f->source);
+	if (strcmp(key, "provider") == 0 && v->type == J_OBJECT) {
+		const struct jv *name = jget(c->doc, v, "name");
+		if (is_string(name))
+			return store_string(c, name, &f->source);
 	}
 	return type_error(c, key,
 	                  strcmp(key, "provider") == 0
@@ -414,19 +557,19 @@ static int read_source(struct ctx *c, const json_t *root, struct fields *f)
 	                          : "a string");
 }
 
-static int read_lang(struct ctx *c, const json_t *root, struct fields *f)
+static int read_lang(struct ctx *c, const struct jv *root, struct fields *f)
 {
 	static const char *const keys[] = {"lang", "language", NULL};
 	const char *key = NULL;
-	const json_t *v = first(root, keys, &key);
+	const struct jv *v = first(c, root, keys, &key);
 	if (!v) {
 		f->lang = "";
 		return 0;
 	}
-	if (!json_is_string(v))
+	if (!is_string(v))
 		return type_error(c, key, "a string");
-	const char *s = json_string_value(v);
-	size_t n = json_string_length(v);
+	const char *s = v->u.str.s;
+	size_t n = v->u.str.len;
 	char *out = wf_arena_alloc(c->arena, n + 1);
 	if (!out)
 		return fail_nomem(c);
@@ -441,45 +584,46 @@ static int read_lang(struct ctx *c, const json_t *root, struct fields *f)
 	return 0;
 }
 
-static int read_title(struct ctx *c, const json_t *root, bool ninjs,
+static int read_title(struct ctx *c, const struct jv *root, bool ninjs,
                       struct fields *f)
 {
 	static const char *const flat_keys[] = {"title", "headline", "headlines", NULL};
 	static const char *const ninjs_keys[] = {"headline", "headlines", "title", NULL};
 	const char *key = NULL;
-	const json_t *v = first(root, ninjs ? ninjs_keys : flat_keys, &key);
+	const struct jv *v = first(c, root, ninjs ? ninjs_keys : flat_keys, &key);
 	if (!v) {
 		f->title = "";
 		return 0;
 	}
 	if (strcmp(key, "headlines") == 0)
 		return read_headlines(c, v, key, &f->title);
-	if (!json_is_string(v))
+	if (!is_string(v))
 		return type_error(c, key, "a string");
-	return store_json_string(c, v, &f->title);
+	return store_string(c, v, &f->title);
 }
 
-static int read_body(struct ctx *c, const json_t *root, struct fields *f)
+static int read_body(struct ctx *c, const struct jv *root, struct fields *f)
 {
 	static const char *const keys[] = {"body", "body_text", "body_html",
 	                                   "bodies", NULL};
 	const char *key = NULL;
-	const json_t *v = first(root, keys, &key);
+	const struct jv *v = first(c, root, keys, &key);
 	if (!v) {
 		f->body = "";
 		return 0;
 	}
 	if (strcmp(key, "bodies") == 0)
 		return read_bodies(c, v, key, &f->body);
-	if (!json_is_string(v))
+	if (!is_string(v))
 		return type_error(c, key, "a string");
 	if (strcmp(key, "body_html") == 0)
 		return store_html(c, v, &f->body);
-	return store_json_string(c, v, &f->body);
+	return store_string(c, v, &f->body);
 }
 
-static int read_fields(struct ctx *c, const json_t *root, struct fields *f)
+static int read_fields(struct ctx *c, struct fields *f)
 {
+	const struct jv *root = &c->doc->v[1];
 	bool ninjs = false;
 	int rc;
 	if ((rc = read_id(c, root, f, &ninjs)) || (rc = read_time(c, root, f)) ||
@@ -489,6 +633,401 @@ static int read_fields(struct ctx *c, const json_t *root, struct fields *f)
 	if (blank(f->title) && blank(f->body))
 		return fail(c, WF_ENOTEXT, "no title and no body");
 	return 0;
+}
+
+/* ---- the fast path: yajl ------------------------------------------------ */
+
+/* True when s[0..n) is strict UTF-8 (as jansson checks it) with no control
+ * byte but tab, LF and CR, and no \u escape of NUL or of a surrogate: the
+ * checks yajl (with its own, laxer, UTF-8 check off) does not make. */
+static bool plain_text(const unsigned char *s, size_t n)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101);
+	const uint64_t highs = UINT64_C(0x8080808080808080);
+	size_t i = 0;
+	while (i < n) {
+		if (n - i >= 8) {
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+			/* a byte >= 0x80, < 0x20 or '\\' */
+			uint64_t bs = w ^ (ones * '\\');
+			if (!((w | ((w - ones * 0x20) & ~w) | ((bs - ones) & ~bs)) & highs)) {
+				i += 8;
+				continue;
+			}
+		}
+		const unsigned char ch = s[i];
+		if (ch >= 0x80) {
+			size_t l = utf8_seq(s + i, n - i);
+			if (!l)
+				return false;
+			i += l;
+		} else if (ch < 0x20) {
+			if (ch != '\t' && ch != '\n' && ch != '\r')
+				return false;
+			i++;
+		} else if (ch == '\\') {
+			if (i + 1 < n && s[i + 1] == 'u') {
+				if (n - i < 6)
+					return false;
+				unsigned cp = 0;
+				for (size_t k = 2; k < 6; k++) {
+					unsigned char h = s[i + k];
+					unsigned d = h >= '0' && h <= '9'   ? h - '0'
+					             : h >= 'a' && h <= 'f' ? h - 'a' + 10
+					             : h >= 'A' && h <= 'F' ? h - 'A' + 10
+					                                    : 16;
+					if (d == 16)
+						return false;
+					cp = cp << 4 | d;
+				}
+				if (cp == 0 || (cp >= 0xd800 && cp <= 0xdfff))
+					return false;
+				i += 6;
+			} else {
+				i += 2; /* the escaped byte, whatever it is */
+			}
+		} else {
+			i++;
+		}
+	}
+	return true;
+}
+
+/* yajl's events, building the tree. */
+struct builder {
+	struct jdoc *doc;
+	struct wf_arena *arena;
+	const char *line;
+	size_t len;
+	uint32_t open[DEPTH_MAX]; /* the containers being filled */
+	unsigned depth;
+	const char *key; /* the member name read last */
+	uint32_t key_len;
+	bool nomem;
+};
+
+/* A new node for a value; 0 stops the parse (out of memory). */
+static uint32_t add_value(struct builder *b, enum jtype type)
+{
+	struct jdoc *d = b->doc;
+	uint32_t i = doc_new(d);
+	if (!i) {
+		b->nomem = true;
+		return 0;
+	}
+	d->v[i].type = (uint8_t)type;
+	if (b->depth > 0) {
+		uint32_t p = b->open[b->depth - 1];
+		if (d->v[p].type == J_OBJECT) {
+			d->v[i].key = b->key;
+			d->v[i].key_len = b->key_len;
+		}
+		doc_link(d, p, i);
+	}
+	return i;
+}
+
+static int on_null(void *ctx)
+{
+	return add_value(ctx, J_NULL) != 0;
+}
+
+static int on_boolean(void *ctx, int v)
+{
+	return add_value(ctx, v ? J_TRUE : J_FALSE) != 0;
+}
+
+/* A number as jansson reads it: an integer unless it has a fraction or an
+ * exponent; one that overflows is left to jansson, which rejects it. */
+static int on_number(void *ctx, const char *s, size_t len)
+{
+	struct builder *b = ctx;
+	char text[NUMBER_MAX];
+	if (len >= sizeof text)
+		return 0;
+	memcpy(text, s, len);
+	text[len] = '\0';
+	bool real = memchr(s, '.', len) || memchr(s, 'e', len) || memchr(s, 'E', len);
+	errno = 0;
+	char *end;
+	int64_t iv = 0;
+	double dv = 0;
+	if (real) {
+		dv = strtod(text, &end);
+		if (errno == ERANGE && (dv == HUGE_VAL || dv == -HUGE_VAL))
+			return 0;
+	} else {
+		long long ll = strtoll(text, &end, 10);
+		if (errno == ERANGE)
+			return 0;
+		iv = ll;
+	}
+	if (end != text + len)
+		return 0;
+	uint32_t i = add_value(b, real ? J_REAL : J_INT);
+	if (!i)
+		return 0;
+	if (real)
+		b->doc->v[i].u.d = dv;
+	else
+		b->doc->v[i].u.i = iv;
+	return 1;
+}
+
+static int on_string(void *ctx, const unsigned char *s, size_t len)
+{
+	struct builder *b = ctx;
+	char *copy = wf_arena_strndup(b->arena, (const char *)s, len);
+	uint32_t i = copy ? add_value(b, J_STRING) : 0;
+	if (!i) {
+		b->nomem = true;
+		return 0;
+	}
+	struct jv *v = &b->doc->v[i];
+	v->owned = true;
+	v->u.str.s = copy;
+	v->u.str.len = len;
+	return 1;
+}
+
+static int on_open(struct builder *b, enum jtype type)
+{
+	if (b->depth == DEPTH_MAX)
+		return 0;
+	uint32_t i = add_value(b, type);
+	if (!i)
+		return 0;
+	b->open[b->depth++] = i;
+	return 1;
+}
+
+static int on_start_map(void *ctx)
+{
+	return on_open(ctx, J_OBJECT);
+}
+
+static int on_start_array(void *ctx)
+{
+	return on_open(ctx, J_ARRAY);
+}
+
+static int on_close(void *ctx)
+{
+	struct builder *b = ctx;
+	assert(b->depth > 0);
+	b->depth--;
+	return 1;
+}
+
+/* A member name: stop at a repeat (jansson names the error). */
+static int on_key(void *ctx, const unsigned char *s, size_t len)
+{
+	struct builder *b = ctx;
+	const struct jdoc *d = b->doc;
+	const struct jv *obj = &d->v[b->open[b->depth - 1]];
+	if (obj->count >= MEMBERS_MAX || len > UINT32_MAX)
+		return 0;
+	for (const struct jv *m = jfirst(d, obj); m; m = jnext(d, m))
+		if (m->key_len == len && memcmp(m->key, s, len) == 0)
+			return 0;
+	const char *key = (const char *)s;
+	if (key < b->line || key + len > b->line + b->len) {
+		/* unescaped into yajl's buffer, which the next string reuses */
+		key = wf_arena_strndup(b->arena, key, len);
+		if (!key) {
+			b->nomem = true;
+			return 0;
+		}
+	}
+	b->key = key;
+	b->key_len = (uint32_t)len;
+	return 1;
+}
+
+static const yajl_callbacks events = {
+	.yajl_null = on_null,
+	.yajl_boolean = on_boolean,
+	.yajl_number = on_number,
+	.yajl_string = on_string,
+	.yajl_start_map = on_start_map,
+	.yajl_map_key = on_key,
+	.yajl_end_map = on_close,
+	.yajl_start_array = on_start_array,
+	.yajl_end_array = on_close,
+};
+
+/* yajl does not check its allocations (under a memory limit it writes
+ * through NULL), so its memory comes from these: each block is listed, and
+ * when malloc fails, the blocks are freed and the parse jumps back to
+ * fast_parse, which leaves the line to jansson (which checks). */
+struct yblock {
+	struct yblock *prev, *next;
+};
+
+struct yheap {
+	jmp_buf out;
+	struct yblock head; /* a ring */
+};
+
+static void y_link(struct yheap *y, struct yblock *b)
+{
+	b->prev = &y->head;
+	b->next = y->head.next;
+	b->next->prev = b;
+	y->head.next = b;
+}
+
+static void y_unlink(struct yblock *b)
+{
+	b->prev->next = b->next;
+	b->next->prev = b->prev;
+}
+
+static void y_release(struct yheap *y)
+{
+	while (y->head.next != &y->head) {
+		struct yblock *b = y->head.next;
+		y_unlink(b);
+		free(b);
+	}
+}
+
+static void *y_malloc(void *ctx, size_t n)
+{
+	struct yheap *y = ctx;
+	struct yblock *b = malloc(sizeof *b + n);
+	if (!b)
+		longjmp(y->out, 1);
+	y_link(y, b);
+	return b + 1;
+}
+
+static void *y_realloc(void *ctx, void *p, size_t n)
+{
+	struct yheap *y = ctx;
+	if (!p)
+		return y_malloc(ctx, n);
+	struct yblock *b = (struct yblock *)p - 1;
+	y_unlink(b);
+	struct yblock *nb = realloc(b, sizeof *nb + n);
+	if (!nb) {
+		y_link(y, b);
+		longjmp(y->out, 1);
+	}
+	y_link(y, nb);
+	return nb + 1;
+}
+
+static void y_free(void *ctx, void *p)
+{
+	(void)ctx;
+	if (p) {
+		struct yblock *b = (struct yblock *)p - 1;
+		y_unlink(b);
+		free(b);
+	}
+}
+
+/* Build d from the line when sure jansson would take it as it is: 0, the
+ * root is an object; 1, not sure (use jansson); WF_ENOMEM. */
+static int fast_parse(struct wf_arena *arena, const char *line, size_t len,
+                      struct jdoc *d)
+{
+	if (!plain_text((const unsigned char *)line, len))
+		return 1;
+	struct builder b = {.doc = d, .arena = arena, .line = line, .len = len};
+	/* on the heap: what longjmp comes back to must not be a local that
+	 * changed since setjmp */
+	struct yheap *y = malloc(sizeof *y);
+	if (!y)
+		return 1;
+	y->head.prev = y->head.next = &y->head;
+	yajl_alloc_funcs heap = {y_malloc, y_realloc, y_free, y};
+	if (setjmp(y->out)) {
+		y_release(y);
+		free(y);
+		return 1;
+	}
+	yajl_handle h = yajl_alloc(&events, &heap, &b);
+	if (!h) {
+		free(y);
+		return 1;
+	}
+	yajl_config(h, yajl_dont_validate_strings, 1); /* plain_text did */
+	yajl_status st = yajl_parse(h, (const unsigned char *)line, len);
+	if (st == yajl_status_ok)
+		st = yajl_complete_parse(h);
+	yajl_free(h);
+	y_release(y); /* nothing, unless yajl forgot a block */
+	free(y);
+	if (b.nomem)
+		return WF_ENOMEM;
+	return st == yajl_status_ok && d->n > 1 && d->v[1].type == J_OBJECT ? 0 : 1;
+}
+
+/* ---- the reference: jansson --------------------------------------------- */
+
+/* Copy jansson's v (member key[0..key_len) of its parent) into d below
+ * parent p (0: v is the root).  Only what the fields are read from is
+ * copied: containers deeper than COPY_DEPTH keep their type but no
+ * content.  jansson's strings are borrowed: the root must outlive d.
+ * Returns false when out of memory. */
+enum { COPY_DEPTH = 4 };
+
+static bool copy_value(struct jdoc *d, uint32_t p, const char *key, const json_t *v,
+                       unsigned depth)
+{
+	uint32_t i = doc_new(d);
+	if (!i)
+		return false;
+	struct jv *n = &d->v[i];
+	if (key) {
+		n->key = key;
+		n->key_len = (uint32_t)strlen(key);
+	}
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: n->type = J_OBJECT; break;
+	case JSON_ARRAY: n->type = J_ARRAY; break;
+	case JSON_STRING:
+		n->type = J_STRING;
+		n->u.str.s = json_string_value(v);
+		n->u.str.len = json_string_length(v);
+		break;
+	case JSON_INTEGER:
+		n->type = J_INT;
+		n->u.i = json_integer_value(v);
+		break;
+	case JSON_REAL:
+		n->type = J_REAL;
+		n->u.d = json_real_value(v);
+		break;
+	case JSON_TRUE: n->type = J_TRUE; break;
+	case JSON_FALSE: n->type = J_FALSE; break;
+	default: n->type = J_NULL; break;
+	}
+	if (p)
+		doc_link(d, p, i);
+	if (depth >= COPY_DEPTH)
+		return true;
+	if (json_is_object(v)) {
+		const char *k;
+		json_t *m;
+		json_object_foreach((json_t *)v, k, m)
+		{
+			if (!copy_value(d, i, k, m, depth + 1))
+				return false;
+		}
+	} else if (json_is_array(v)) {
+		size_t x;
+		json_t *e;
+		json_array_foreach(v, x, e)
+		{
+			if (!copy_value(d, i, NULL, e, depth + 1))
+				return false;
+		}
+	}
+	return true;
 }
 
 /* Translate a jansson error into a wf_error and a reason. */
@@ -532,10 +1071,29 @@ static const char *json_type_name(const json_t *v)
 	}
 }
 
-int wf_parse_line(struct wf_arena *arena, const char *line, size_t len,
-                  struct wf_article *out, char *reason, size_t reason_len)
+/* The tree of a line jansson reads: 0, WF_ENOMEM, or a reject.  *root is
+ * jansson's, which d borrows strings from, to be released by the caller. */
+static int slow_parse(struct ctx *c, const char *line, size_t len, struct jdoc *d,
+                      json_t **root)
 {
-	struct ctx c = {arena, reason, reason ? reason_len : 0};
+	json_error_t err;
+	*root = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
+	if (!*root)
+		return json_fail(c, &err);
+	if (!json_is_object(*root))
+		return fail(c, WF_ENOTOBJ, "not a JSON object: the line is %s",
+		            json_type_name(*root));
+	d->n = 1;
+	if (!copy_value(d, 0, NULL, *root, 0))
+		return fail_nomem(c);
+	return 0;
+}
+
+int wf_parse_line_flags(struct wf_arena *arena, const char *line, size_t len,
+                        struct wf_article *out, char *reason, size_t reason_len,
+                        unsigned flags)
+{
+	struct ctx c = {arena, reason, reason ? reason_len : 0, NULL};
 	if (c.reason_len > 0)
 		reason[0] = '\0';
 	if (!arena || !out || (!line && len))
@@ -551,19 +1109,20 @@ int wf_parse_line(struct wf_arena *arena, const char *line, size_t len,
 	if (nul)
 		return fail(&c, WF_EJSON, "NUL byte at offset %zu", (size_t)(nul - line));
 
-	json_error_t err;
-	json_t *root = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
-	                          &err);
-	if (!root)
-		return json_fail(&c, &err);
-	int rc;
+	struct jdoc doc;
+	doc_init(&doc);
+	c.doc = &doc;
+	json_t *root = NULL;
+	int rc = flags & WF_PARSE_NO_FASTPATH ? 1 : fast_parse(arena, line, len, &doc);
+	if (rc == WF_ENOMEM)
+		rc = fail_nomem(&c);
+	else if (rc == 1)
+		rc = slow_parse(&c, line, len, &doc, &root);
 	struct fields f = {0};
-	if (!json_is_object(root))
-		rc = fail(&c, WF_ENOTOBJ, "not a JSON object: the line is %s",
-		          json_type_name(root));
-	else
-		rc = read_fields(&c, root, &f);
+	if (rc == 0)
+		rc = read_fields(&c, &f);
 	json_decref(root);
+	doc_close(&doc);
 	if (rc)
 		return rc;
 
@@ -574,6 +1133,12 @@ int wf_parse_line(struct wf_arena *arena, const char *line, size_t len,
 	out->body = f.body;
 	out->time_ms = f.time_ms;
 	return 0;
+}
+
+int wf_parse_line(struct wf_arena *arena, const char *line, size_t len,
+                  struct wf_article *out, char *reason, size_t reason_len)
+{
+	return wf_parse_line_flags(arena, line, len, out, reason, reason_len, 0);
 }
 
 /* The stage: stateless, so any number of workers share it. */

@@ -1,4 +1,6 @@
 #include <criterion/criterion.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <criterion/parameterized.h>
 #include <limits.h>
 #include <pthread.h>
@@ -197,5 +199,63 @@ Test(html, concurrent_use)
 	for (int i = 0; i < N; i++) {
 		pthread_join(t[i], NULL);
 		cr_assert_eq(failures[i], 0, "thread %d", i);
+	}
+}
+
+/* The blanks rule, one byte at a time: runs of blanks (space, \t-\r,
+ * U+00A0) become one space, or nothing at either end.  put_text copies in
+ * runs; it must give exactly this. */
+static size_t collapse_bytewise(const unsigned char *s, size_t n, char *out)
+{
+	size_t len = 0;
+	bool space = false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = s[i];
+		if (c == ' ' || (c >= '\t' && c <= '\r')) {
+			space = true;
+			continue;
+		}
+		if (c == 0xc2 && i + 1 < n && s[i + 1] == 0xa0) {
+			space = true;
+			i++;
+			continue;
+		}
+		if (len > 0 && space)
+			out[len++] = ' ';
+		space = false;
+		out[len++] = (char)c;
+	}
+	return len;
+}
+
+Test(html, plain_text_blanks_collapse_as_bytewise)
+{
+	/* no '<' or '&': the text path, no parser */
+	static const char *const pieces[] = {
+		"a", "word", "x", " ", "  ", "\t", "\n", "\r\n", "\v", "\f", "\xc2\xa0",
+		"\xc2\xa9", "\xc2", "\xe2\x80\x94", ".", " \xc2\xa0 ",
+	};
+	uint64_t r = 0x9e3779b97f4a7c15ull;
+	char text[400], want[400];
+	for (int round = 0; round < 5000; round++) {
+		size_t n = 0;
+		r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+		int count = (int)(r % 24);
+		for (int k = 0; k < count; k++) {
+			r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+			const char *p = pieces[r % (sizeof pieces / sizeof pieces[0])];
+			memcpy(text + n, p, strlen(p));
+			n += strlen(p);
+		}
+		size_t wn = collapse_bytewise((const unsigned char *)text, n, want);
+		want[wn] = '\0';
+		struct wf_arena a;
+		wf_arena_init(&a, 0);
+		const char *out = NULL;
+		size_t out_len = 0;
+		cr_assert_eq(wf_html_to_text(&a, text, n, &out, &out_len), 0);
+		cr_assert_eq(out_len, wn, "round %d", round);
+		cr_assert_str_eq(out, want, "round %d", round);
+		wf_arena_close(&a);
 	}
 }

@@ -80,6 +80,23 @@ Test(lines, over_long_lines_are_reported_with_their_length_in_any_chunk_size)
 	}
 }
 
+/* Found by fuzz_parse: an over-long CRLF line was one byte longer when its
+ * "\r" arrived in another chunk than its start. */
+Test(lines, an_over_long_crlf_line_has_one_length_in_any_chunk_size)
+{
+	const char *in = "0123456789abcdef\r\nok\r\n0123456789\r";
+	for (size_t chunk = 1; chunk <= strlen(in); chunk++) {
+		struct got g;
+		feed_in_chunks(in, 8, chunk, &g);
+		cr_assert_eq(g.n, 3);
+		cr_assert(g.too_long[0]);
+		cr_assert_eq(g.len[0], 16, "chunk %zu: %zu", chunk, g.len[0]);
+		cr_assert_str_eq(g.text[1], "ok");
+		cr_assert(g.too_long[2]);
+		cr_assert_eq(g.len[2], 10, "chunk %zu: %zu", chunk, g.len[2]);
+	}
+}
+
 Test(lines, a_line_of_exactly_max_bytes_is_kept_even_with_crlf)
 {
 	struct got g;

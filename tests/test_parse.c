@@ -723,3 +723,158 @@ Test(parse, stage_runs_concurrently)
 	}
 	wf_parse_stage.free(self);
 }
+
+/* ---- the fast path agrees with jansson ----------------------------------- */
+
+/* Parse line[0..n) both ways and require the same result: code, reason and
+ * every field.  Returns the code. */
+static int agree(const char *what, const char *line, size_t n)
+{
+	struct wf_arena arena;
+	wf_arena_init(&arena, 0);
+	struct guarded g = guard(line, n);
+	struct wf_article fast, slow;
+	memset(&fast, 0, sizeof fast);
+	memset(&slow, 0, sizeof slow);
+	char rf[WF_PARSE_REASON_MAX], rs[WF_PARSE_REASON_MAX];
+	int cf = wf_parse_line_flags(&arena, g.s, n, &fast, rf, sizeof rf, 0);
+	int cs = wf_parse_line_flags(&arena, g.s, n, &slow, rs, sizeof rs,
+	                             WF_PARSE_NO_FASTPATH);
+	cr_assert_eq(cf, cs, "%s: fast %d (%s), jansson %d (%s)", what, cf, rf, cs, rs);
+	cr_assert_str_eq(rf, rs, "%s", what);
+	if (cf == 0) {
+		cr_assert_str_eq(fast.id, slow.id, "%s", what);
+		cr_assert_eq(fast.time_ms, slow.time_ms, "%s", what);
+		cr_assert_str_eq(fast.source, slow.source, "%s", what);
+		cr_assert_str_eq(fast.lang, slow.lang, "%s", what);
+		cr_assert_str_eq(fast.title, slow.title, "%s", what);
+		cr_assert_str_eq(fast.body, slow.body, "%s", what);
+	}
+	unguard(&g);
+	wf_arena_close(&arena);
+	return cf;
+}
+
+/* Lines where the two parsers could part: what yajl takes and jansson does
+ * not (form feeds, surrogates, overflow, bad UTF-8), escapes, nesting. */
+static const char *const tricky_lines[] = {
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"t\"}\x0b",
+	"\x0c{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"t\"}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"\\ud800x\"}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"\\udc00\"}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"\\ud83d\\ude00 \\u00e9\\u4e2d\"}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"t\\u0000\"}",
+	"{\"id\": \"a\", \"time\": 1e400, \"title\": \"t\"}",
+	"{\"id\": \"a\", \"time\": -1e400, \"title\": \"t\"}",
+	"{\"id\": \"a\", \"time\": 1e-400, \"title\": \"t\"}",
+	"{\"id\": \"a\", \"time\": 123456789012345678901234, \"title\": \"t\"}",
+	"{\"id\": \"a\", \"time\": 9223372036854775807, \"title\": \"t\"}",
+	"{\"id\": \"a\", \"time\": -9223372036854775808, \"title\": \"t\"}",
+	"{\"id\": \"a\", \"time\": 1700561730.5, \"title\": \"t\"}",
+	"{\"id\": \"a\", \"time\": 17005617305E2, \"title\": \"t\"}",
+	"{\"id\": \"a\", \"time\": -0, \"title\": \"t\"}",
+	"{\"id\": \"a\", \"time\": 0.00000000000000000000000000000000000000000000000000000000000000000001, \"title\": \"t\"}",
+	"{\"uri\": \"u\", \"version\": 12, \"versioncreated\": \"2023-11-21\", \"headline\": \"t\"}",
+	"{\"uri\": \"u\", \"version\": 1.5, \"versioncreated\": \"2023-11-21\", \"headline\": \"t\"}",
+	"{\"id\": \"a\", \"\\u0069d\": \"b\", \"time\": \"2023-11-21\", \"title\": \"t\"}",
+	"{\"\\u0069d\": \"esc\\\"aped\\\\\", \"time\": \"2023-11-21\", \"title\": \"t\\/\\b\\f\\n\\r\\t\"}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"t\", \"x\": {\"k\": 1, \"k\": 2}}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"t\", \"x\": [{\"k\": 1}, {\"k\": 2}]}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"\xed\xa0\x80\"}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"\xf4\x90\x80\x80\"}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"\xe0\x80\xaf\"}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"\x7f\"}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"tab\there\"}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"t\"} \r\n\t ",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"t\"}{}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"t\",}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"t\"} // c",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": 01}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"\\x\"}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"\\u12\"}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"t\\",
+	"{\"provider\": {\"name\": \"P\", \"name\": \"Q\"}, \"uri\": \"u\", \"versioncreated\": \"2023-11-21\", \"headline\": \"t\"}",
+	"{\"uri\": \"u\", \"versioncreated\": \"2023-11-21\", \"headlines\": [{\"value\": \"a\", \"role\": \"sub\"}, "
+	"{\"value\": \"<b>b</b>\", \"role\": \"main\", \"contentType\": \"text/html\"}], "
+	"\"bodies\": [{\"value\": \"x\", \"role\": \"abstract\"}, {\"value\": \"y\", \"contenttype\": \"application/nitf+xml\"}, "
+	"{\"value\": \"z\", \"contentType\": \"text/plain; charset=utf-8\"}]}",
+	"{\"uri\": \"u\", \"versioncreated\": \"2023-11-21\", \"headlines\": [], \"bodies\": [], \"title\": \"t\"}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"t\", \"deep\": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+	"[1, 2]", "\"s\"", "42", "null", "true", "{}", "{\"id\": {\"deep\": [1]}}",
+};
+
+Test(parse, fast_path_agrees_with_jansson)
+{
+	for (size_t i = 0; i < COUNT(accepts_cases); i++)
+		agree(accepts_cases[i].name, accepts_cases[i].line, strlen(accepts_cases[i].line));
+	for (size_t i = 0; i < COUNT(rejects_cases); i++) {
+		const struct bad_case *c = &rejects_cases[i];
+		agree(c->name, c->line, c->len ? c->len : strlen(c->line));
+	}
+	for (size_t i = 0; i < COUNT(tricky_lines); i++) {
+		char what[32];
+		snprintf(what, sizeof what, "tricky line %zu", i);
+		agree(what, tricky_lines[i], strlen(tricky_lines[i]));
+	}
+	/* an object wider than the fast path takes, with a repeat at the end */
+	char wide[4096];
+	size_t o = (size_t)snprintf(wide, sizeof wide, "{\"id\": \"w\", \"time\": \"2023-11-21\", \"title\": \"t\"");
+	for (int k = 0; k < 80; k++)
+		o += (size_t)snprintf(wide + o, sizeof wide - o, ", \"k%d\": %d", k, k);
+	agree("wide object", wide, o + (size_t)snprintf(wide + o, sizeof wide - o, "}"));
+	agree("wide object, repeat", wide,
+	      o + (size_t)snprintf(wide + o, sizeof wide - o, ", \"k3\": 0}"));
+}
+
+/* Every line of the fixtures, and every one-byte change and every cut of
+ * some of them, parse the same both ways. */
+Test(parse, fast_path_agrees_on_fixtures_and_mutants, .timeout = 120)
+{
+	static const char *const files[] = {
+		"sample-feed.jsonl", "mixed-bad.jsonl", "ninjs-1.jsonl", "ninjs-2.jsonl",
+		"ninjs-3.jsonl", "xss-feed.jsonl", "hostile.jsonl",
+	};
+	static const char swaps[] = "\"\\{}[],:0u.e-E \x0b\xff\xc3\xed";
+	size_t mutated = 0;
+	for (size_t i = 0; i < COUNT(files); i++) {
+		char path[512];
+		snprintf(path, sizeof path, "%s/%s", WF_FIXTURES, files[i]);
+		FILE *f = fopen(path, "r");
+		if (!f && strcmp(files[i], "hostile.jsonl") == 0)
+			continue; /* written by another test suite; optional here */
+		cr_assert_not_null(f, "cannot open %s", path);
+		char *line = NULL;
+		size_t cap = 0;
+		ssize_t len;
+		int lineno = 0;
+		while ((len = getline(&line, &cap, f)) >= 0) {
+			lineno++;
+			if (len > 0 && line[len - 1] == '\n')
+				len--;
+			char what[600];
+			snprintf(what, sizeof what, "%s:%d", files[i], lineno);
+			agree(what, line, (size_t)len);
+			/* mutants of the first lines of each file, bounded in time */
+			if (lineno > 2 || len > 2000)
+				continue;
+			char *m = malloc((size_t)len + 1);
+			cr_assert_not_null(m);
+			for (ssize_t at = 0; at < len; at++) {
+				agree(what, line, (size_t)at); /* cut */
+				memcpy(m, line, (size_t)len);
+				for (const char *sw = swaps; *sw; sw++) {
+					m[at] = *sw;
+					snprintf(what, sizeof what, "%s:%d byte %zd = 0x%02x", files[i],
+					         lineno, at, (unsigned char)*sw);
+					agree(what, m, (size_t)len);
+					mutated++;
+				}
+			}
+			free(m);
+		}
+		free(line);
+		fclose(f);
+	}
+	cr_assert_gt(mutated, 1000);
+}

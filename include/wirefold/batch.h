@@ -21,15 +21,25 @@ struct wf_batch {
 	size_t n;
 	size_t cap;
 	size_t bytes;                /* raw bytes of the lines held */
+	uint64_t end_offset;         /* input bytes up to the end of its last
+	                              * line (newline included) */
 	struct wf_arena arena;       /* owns lines and everything stages derive */
 	uint64_t stage_ns[WF_STAGE_MAX]; /* CPU time per stage, for --timings */
 };
 
-/* wf_batch_new: an empty batch for up to cap lines; NULL when out of memory. */
+/* wf_batch_new: an empty batch for up to cap lines; NULL when out of memory.
+ * Takes a pooled batch (see wf_batch_free) when one fits.  Any thread. */
 struct wf_batch *wf_batch_new(size_t cap);
 
-/* wf_batch_free: free the batch, its articles and its arena.  NULL is a no-op. */
+/* wf_batch_free: free the batch, its articles and its arena.  NULL is a no-op.
+ * The memory goes to a small pool (at most 32 batches, arena blocks kept)
+ * for the next wf_batch_new, so that a run does not map its pages again
+ * for every batch.  Any thread. */
 void wf_batch_free(struct wf_batch *b);
+
+/* wf_batch_pool_drain: really free the pooled batches (at the end of a run;
+ * not needed for correctness).  Any thread. */
+void wf_batch_pool_drain(void);
 
 /* wf_batch_add_line: append a copy of line[0..len) as article line_no.
  * Returns the article (zeroed but for line fields) or NULL when out of memory

@@ -20,9 +20,11 @@
 #define WF_BUNDLE_SUFFIX ".stories.jsonl.zst"
 
 /* The ordered sink stage.  init() creates cfg->out_dir when missing and fails
- * with WF_EIO (message on stderr) when it cannot be written.  process()
- * writes each day once the stream's event time is past the day's end plus
- * cfg->lateness_ms; flush() writes every day still open. */
+ * with WF_EIO (message on stderr) when it cannot be written; it removes the
+ * temporary files a killed run left there.  process() writes each day once
+ * the stream's event time is past the day's end plus cfg->lateness_ms;
+ * flush() writes every day still open (and with cfg->state_dir keeps them
+ * open, for save() to carry to the next run). */
 extern const struct wf_stage_ops wf_bundle_stage;
 
 /* wf_bundle_stage_written: bundle files written so far by this stage state. */
@@ -40,5 +42,11 @@ int wf_bundle_cat(const char *path, FILE *out, bool pretty, char *err,
 typedef int (*wf_bundle_line_fn)(void *ctx, const char *line, size_t len);
 int wf_bundle_lines(const char *path, wf_bundle_line_fn fn, void *ctx,
                     char *err, size_t errlen);
+
+/* wf_bundle_lines_mem: as wf_bundle_lines, for a bundle's compressed bytes
+ * z[0..zlen) in memory (borrowed); name stands for it in messages.  Any
+ * bytes are safe to pass: what is not a bundle is an error, never a crash. */
+int wf_bundle_lines_mem(const void *z, size_t zlen, const char *name,
+                        wf_bundle_line_fn fn, void *ctx, char *err, size_t errlen);
 
 #endif

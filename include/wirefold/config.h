@@ -21,6 +21,9 @@ struct wf_config {
 	const char *out_dir;     /* bundle directory (default "./bundles") */
 	const char *rejects;     /* file for rejected lines, or NULL */
 	const char *tz;          /* editors' time zone name, default "UTC" */
+	const char *state_dir;   /* --state: carry state across runs, or NULL */
+	uint64_t checkpoint_every; /* --checkpoint-every: save the state after
+	                            * this many more lines (0: at the end only) */
 	enum wf_emit emit;
 	unsigned threads;        /* worker threads, >= 1 */
 	size_t line_max;         /* longest accepted line in bytes (8 MiB) */

@@ -20,7 +20,8 @@
 	X(TYPE, "field of the wrong type")                                   \
 	X(ZSTD, "compression error")                                         \
 	X(FORMAT, "not a wirefold bundle")                                   \
-	X(TZ, "unknown time zone")
+	X(TZ, "unknown time zone")                                           \
+	X(STATE, "unusable state file")
 
 enum wf_error {
 	WF_OK = 0,

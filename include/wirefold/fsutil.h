@@ -14,6 +14,13 @@
 int wf_write_atomic(const char *dir, const char *name, const void *buf,
                     size_t len, char *err, size_t errlen);
 
+/* wf_remove_stale_tmp: remove the temporary files that wf_write_atomic
+ * leaves in dir when its process is killed between creating one and
+ * renaming it: ".NAME.tmp-PID" where no process PID runs (or PID is this
+ * process, which has not written yet).  Files of a live process are left.
+ * Returns the number removed, or WF_EIO with the reason in err. */
+int wf_remove_stale_tmp(const char *dir, char *err, size_t errlen);
+
 /* wf_mkdir_p: create dir and its missing parents (mode 0777 & ~umask).
  * Returns 0 when it exists as a directory afterwards, else WF_EIO with the
  * reason in err. */

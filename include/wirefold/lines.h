@@ -26,7 +26,11 @@ struct wf_lines {
 	size_t max;      /* longest line kept, in bytes (without "\n") */
 	bool dropping;   /* the current line is over max */
 	size_t dropped;  /* bytes of the current over-long line */
+	bool cr;         /* ... and whether the last of them was a "\r" */
 	uint64_t line_no;
+	uint64_t fed;      /* bytes fed so far */
+	uint64_t consumed; /* bytes up to the end of the last line delivered,
+	                    * its "\n" included: where a reader resumes */
 };
 
 /* wf_lines_init: a splitter for lines of at most max bytes (max >= 1). */

@@ -42,4 +42,16 @@ void wf_lsh_index_expire(struct wf_lsh_index *ix, int64_t before_ms);
 /* wf_lsh_index_bytes: memory held by the tables, in bytes. */
 size_t wf_lsh_index_bytes(const struct wf_lsh_index *ix);
 
+struct wf_state_in;
+struct wf_state_out;
+
+/* wf_lsh_index_save: append the whole index, table by table and slot by
+ * slot, to out (state.h); errors are out's. */
+void wf_lsh_index_save(const struct wf_lsh_index *ix, struct wf_state_out *out);
+
+/* wf_lsh_index_load: make the empty index ix what wf_lsh_index_save wrote,
+ * so that queries answer as they did, in the same order.  Returns 0, or
+ * WF_ENOMEM / WF_ESTATE (also set in in->error; ix then holds part). */
+int wf_lsh_index_load(struct wf_lsh_index *ix, struct wf_state_in *in);
+
 #endif

@@ -85,4 +85,17 @@ struct wf_article;
 int wf_parse_line(struct wf_arena *arena, const char *line, size_t len,
                   struct wf_article *out, char *reason, size_t reason_len);
 
+/* Flags of wf_parse_line_flags. */
+enum wf_parse_flag {
+	/* Parse with jansson alone: the reference that the fast path (yajl,
+	 * for the lines it is sure about) must agree with, for tests. */
+	WF_PARSE_NO_FASTPATH = 1u << 0,
+};
+
+/* wf_parse_line_flags: wf_parse_line with enum wf_parse_flag bits; the
+ * result is the same for any flags, only the speed differs. */
+int wf_parse_line_flags(struct wf_arena *arena, const char *line, size_t len,
+                        struct wf_article *out, char *reason, size_t reason_len,
+                        unsigned flags);
+
 #endif

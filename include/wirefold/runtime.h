@@ -9,6 +9,7 @@
 #ifndef WF_RUNTIME_H
 #define WF_RUNTIME_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -25,6 +26,9 @@ struct wf_summary {
 	uint64_t stories;  /* stories opened */
 	uint64_t bundles;  /* bundle files written */
 	uint64_t bytes;    /* input bytes in accepted and rejected lines */
+	bool interrupted;  /* SIGINT/SIGTERM: stopped reading, finished cleanly */
+	bool state_saved;  /* --state: the state file covers the whole run */
+	uint64_t state_lines; /* --state: feed lines (all runs) the saved state covers */
 	double elapsed_s;
 	unsigned nstages;
 	const char *stage_name[WF_STAGE_MAX];

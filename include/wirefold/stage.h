@@ -16,6 +16,8 @@
 
 struct wf_batch;
 struct wf_config;
+struct wf_state_in;
+struct wf_state_out;
 
 enum wf_flow {
 	WF_FLOW_OK = 0,     /* batch done, pass it on */
@@ -34,6 +36,20 @@ struct wf_stage_ops {
 	int (*flush)(void *self);
 	/* free: release the state.  Called with NULL is a no-op. */
 	void (*free)(void *self);
+	/* save: append what the stage must carry to the next run (`--state`)
+	 * to out, with the wf_state_put_* functions (state.h).  Called on the
+	 * loop thread between batches: at a checkpoint and at the end of the
+	 * run, after flush.  Returns 0 or a negative wf_error (the run stops
+	 * and the previous state file stays).  NULL, with load, for a stage
+	 * that keeps nothing from one batch to the next. */
+	int (*save)(void *self, struct wf_state_out *out);
+	/* load: right after init and before any batch, restore what save
+	 * wrote, reading in with the wf_state_get_* functions.  The file has
+	 * been verified whole (checksum, versions, parameters) before this is
+	 * called; the runtime checks that the section was read to its end.
+	 * Returns 0 or a negative wf_error, WF_ESTATE for a section that does
+	 * not make sense; the run then stops without processing anything. */
+	int (*load)(void *self, struct wf_state_in *in);
 };
 
 /* The stages, in pipeline order. */

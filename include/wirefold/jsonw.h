@@ -1,0 +1,38 @@
+/* jsonw.h — JSON text out, byte for byte as jansson writes it, without
+ * building jansson values: for the lines written once per article, where
+ * json_pack + json_dumpf cost more than the rest of the output path.
+ * tests/test_jsonw.c checks every function against jansson's own output. */
+#ifndef WF_JSONW_H
+#define WF_JSONW_H
+
+#include <stddef.h>
+
+struct wf_article;
+
+/* wf_json_string_max: the most bytes wf_json_string writes for n bytes. */
+static inline size_t wf_json_string_max(size_t n)
+{
+	return 6 * n + 2;
+}
+
+/* wf_json_string: write s[0..n) to out as a JSON string, quotes included,
+ * as jansson's json_dumps does with neither JSON_ENSURE_ASCII nor
+ * JSON_ESCAPE_SLASH: '"' and '\\' escaped, \b \f \n \r \t by name, other
+ * bytes below 0x20 as \u00XX (upper-case hex), every other byte as it is
+ * (s is valid UTF-8; NUL bytes are written as \u0000).
+ * @out  room for wf_json_string_max(n) bytes; nothing is NUL-terminated.
+ * Returns the bytes written.  Any thread. */
+size_t wf_json_string(char *out, const char *s, size_t n);
+
+/* wf_json_assignment_max: the most bytes wf_json_assignment writes for a. */
+size_t wf_json_assignment_max(const struct wf_article *a);
+
+/* wf_json_assignment: write the line --emit assignments prints for a, and
+ * its newline (docs/FORMAT.md), as JSON_COMPACT jansson would:
+ *   {"id":ID,"story":"s-<16 hex>","canonical":ID,"kind":"new"|"dup"|"update"}
+ *   {"line":N,"id":null,"rejected":REASON}           (a rejected line)
+ * @out  room for wf_json_assignment_max(a) bytes; a borrowed.
+ * Returns the bytes written.  Any thread. */
+size_t wf_json_assignment(char *out, const struct wf_article *a);
+
+#endif

@@ -1,0 +1,115 @@
+/* jsonw.c — JSON strings and the assignment line, written directly. */
+#include "wirefold/jsonw.h"
+
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "wirefold/article.h"
+
+/* The short escapes; 0 where a byte below 0x20 is written as \u00XX. */
+static char short_escape(unsigned char c)
+{
+	switch (c) {
+	case '"': return '"';
+	case '\\': return '\\';
+	case '\b': return 'b';
+	case '\f': return 'f';
+	case '\n': return 'n';
+	case '\r': return 'r';
+	case '\t': return 't';
+	default: return 0;
+	}
+}
+
+size_t wf_json_string(char *out, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)s;
+	char *o = out;
+	*o++ = '"';
+	size_t from = 0; /* p[from..i) is copied as it is */
+	for (size_t i = 0; i < n; i++) {
+		const unsigned char c = p[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		memcpy(o, p + from, i - from);
+		o += i - from;
+		from = i + 1;
+		*o++ = '\\';
+		char e = short_escape(c);
+		if (e) {
+			*o++ = e;
+		} else {
+			memcpy(o, "u00", 3);
+			o[3] = hex[c >> 4];
+			o[4] = hex[c & 15];
+			o += 5;
+		}
+	}
+	memcpy(o, p + from, n - from);
+	o += n - from;
+	*o++ = '"';
+	return (size_t)(o - out);
+}
+
+static const char *kind_name(enum wf_kind k)
+{
+	return k == WF_KIND_DUP ? "dup" : k == WF_KIND_UPDATE ? "update" : "new";
+}
+
+static const char *or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
+size_t wf_json_assignment_max(const struct wf_article *a)
+{
+	enum { FIXED = 96 }; /* keys, punctuation, story id or line number */
+	if (a->rejected)
+		return FIXED + wf_json_string_max(strlen(or_empty(a->reason)));
+	return FIXED + wf_json_string_max(strlen(or_empty(a->id))) +
+	       wf_json_string_max(strlen(or_empty(a->canonical)));
+}
+
+static char *put(char *o, const char *lit)
+{
+	size_t n = strlen(lit);
+	memcpy(o, lit, n);
+	return o + n;
+}
+
+static char *put_string(char *o, const char *s)
+{
+	s = or_empty(s);
+	return o + wf_json_string(o, s, strlen(s));
+}
+
+size_t wf_json_assignment(char *out, const struct wf_article *a)
+{
+	char *o = out;
+	if (a->rejected) {
+		char num[24];
+		int nl = snprintf(num, sizeof num, "%" PRIu64, a->line_no);
+		o = put(o, "{\"line\":");
+		memcpy(o, num, (size_t)nl);
+		o += nl;
+		o = put(o, ",\"id\":null,\"rejected\":");
+		o = put_string(o, a->reason);
+	} else {
+		static const char hex[] = "0123456789abcdef";
+		o = put(o, "{\"id\":");
+		o = put_string(o, a->id);
+		o = put(o, ",\"story\":\"s-");
+		for (int shift = 60; shift >= 0; shift -= 4)
+			*o++ = hex[(a->story >> shift) & 15];
+		o = put(o, "\",\"canonical\":");
+		o = put_string(o, a->canonical);
+		o = put(o, ",\"kind\":\"");
+		o = put(o, kind_name(a->kind));
+		*o++ = '"';
+	}
+	o = put(o, "}\n");
+	return (size_t)(o - out);
+}

@@ -1,0 +1,314 @@
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wirefold/batch.h"
+#include "wirefold/cluster.h"
+#include "wirefold/config.h"
+#include "wirefold/normalize.h"
+#include "wirefold/stage.h"
+
+#define H (3600 * 1000LL) /* an hour in ms */
+
+struct item {
+	const char *id;
+	int64_t ms;
+	const char *title;
+	const char *body;
+	const char *dup_of; /* NULL: a new item */
+};
+
+static struct wf_config cfg;
+static void *fst, *cst;
+
+static void start(void)
+{
+	cr_assert_eq(wf_features_stage.init(&fst, &cfg), 0);
+	cr_assert_eq(wf_cluster_stage.init(&cst, &cfg), 0);
+}
+
+static void stop(void)
+{
+	wf_cluster_stage.free(cst);
+	wf_features_stage.free(fst);
+	cst = fst = NULL;
+}
+
+static void setup(void)
+{
+	wf_config_defaults(&cfg);
+	start();
+}
+
+TestSuite(cluster, .init = setup, .fini = stop);
+
+/* One batch through normalize (by hand), features and cluster; the story
+ * of each item goes to story[] (if not NULL), and the batch is returned. */
+static struct wf_batch *push(const struct item *it, size_t n, uint64_t *story)
+{
+	struct wf_batch *b = wf_batch_new(n + 1);
+	for (size_t i = 0; i < n; i++) {
+		struct wf_article *a = wf_batch_add_line(b, i + 1, "{}", 2);
+		a->id = it[i].id;
+		a->time_ms = it[i].ms;
+		a->lang = "en";
+		a->source = "test";
+		a->title = it[i].title;
+		a->body = it[i].body ? it[i].body : "";
+		a->kind = it[i].dup_of ? WF_KIND_DUP : WF_KIND_NEW;
+		a->canonical = it[i].dup_of ? it[i].dup_of : it[i].id;
+		cr_assert_eq(wf_normalize_article(&b->arena, a), 0);
+	}
+	cr_assert_eq(wf_features_stage.process(fst, b), WF_FLOW_OK);
+	cr_assert_eq(wf_cluster_stage.process(cst, b), WF_FLOW_OK);
+	for (size_t i = 0; story && i < n; i++)
+		story[i] = b->items[i].story;
+	return b;
+}
+
+static void run(const struct item *it, size_t n, uint64_t *story)
+{
+	wf_batch_free(push(it, n, story));
+}
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Two events, interleaved in time. */
+static const struct item interleaved[] = {
+	{"q1", 0, "Earthquake shakes northern Chile",
+	 "A strong earthquake struck northern Chile near Iquique on Tuesday, the "
+	 "geological survey said. Buildings swayed in Iquique and Arica.", NULL},
+	{"v1", 10 * 60000, "Volvo recalls 50,000 trucks over brake fault",
+	 "Volvo said it would recall 50,000 trucks in Europe after finding a fault "
+	 "in the brake system of its FH series.", NULL},
+	{"q2", 25 * 60000, "Tsunami warning after Chile earthquake",
+	 "Authorities in Chile issued a tsunami warning for the coast near Iquique "
+	 "after the earthquake, and evacuated low-lying areas of Arica.", NULL},
+	{"v2", 40 * 60000, "Volvo truck recall to cost millions",
+	 "The recall of FH trucks over the brake fault will cost Volvo millions of "
+	 "crowns, analysts said; Volvo shares fell in Stockholm.", NULL},
+	{"q3", 60 * 60000, "Chile quake death toll rises to five",
+	 "Five people died in the earthquake in northern Chile, officials in Iquique "
+	 "said, as aftershocks shook Arica.", NULL},
+	{"v3", 80 * 60000, "Volvo says no accidents linked to truck brake fault",
+	 "Volvo said no accidents had been linked to the brake fault in the FH trucks "
+	 "it is recalling.", NULL},
+};
+
+Test(cluster, two_interleaved_events_make_two_stories)
+{
+	uint64_t s[COUNT(interleaved)];
+	run(interleaved, COUNT(interleaved), s);
+	cr_assert_eq(s[0], wf_story_id("q1"));
+	cr_assert_eq(s[1], wf_story_id("v1"));
+	cr_assert_eq(s[2], s[0]);
+	cr_assert_eq(s[4], s[0]);
+	cr_assert_eq(s[3], s[1]);
+	cr_assert_eq(s[5], s[1]);
+}
+
+Test(cluster, order_does_not_change_the_grouping)
+{
+	/* the same items, one event first, then the other */
+	static const int order[] = {1, 3, 5, 0, 2, 4};
+	struct item it[COUNT(interleaved)];
+	for (size_t i = 0; i < COUNT(order); i++) {
+		it[i] = interleaved[order[i]];
+		it[i].ms = (int64_t)i * 10 * 60000;
+	}
+	uint64_t s[COUNT(it)];
+	run(it, COUNT(it), s);
+	cr_assert_eq(s[0], wf_story_id("v1"));
+	cr_assert_eq(s[1], s[0]);
+	cr_assert_eq(s[2], s[0]);
+	cr_assert_eq(s[3], wf_story_id("q1"));
+	cr_assert_eq(s[4], s[3]);
+	cr_assert_eq(s[5], s[3]);
+}
+
+Test(cluster, one_event_over_three_days_keeps_its_id)
+{
+	/* a developing story, reported every few hours for three days */
+	static const char *const titles[] = {
+		"Floods hit Bavaria as Danube bursts its banks",
+		"Danube floods force evacuation of Passau",
+		"Bavaria floods: army sent to Passau",
+		"Danube flood peak expected in Passau overnight",
+		"Passau floods recede, Bavaria counts the cost",
+		"Bavaria promises flood aid for Passau",
+		"Danube flood damage in Bavaria put at 2 bln euros",
+		"Passau cleans up after Danube floods",
+		"Bavaria flood aid approved for Passau residents",
+	};
+	struct item it[24]; /* every three hours */
+	char ids[24][8];
+	for (size_t i = 0; i < COUNT(it); i++) {
+		snprintf(ids[i], sizeof ids[i], "f%zu", i);
+		it[i] = (struct item){ids[i], (int64_t)i * 3 * H, titles[i % 9],
+		                      "The Danube flooded Passau in Bavaria, where the army "
+		                      "helped evacuate residents.", NULL};
+	}
+	uint64_t s[COUNT(it)];
+	run(it, COUNT(it), s);
+	for (size_t i = 0; i < COUNT(it); i++)
+		cr_assert_eq(s[i], wf_story_id("f0"), "item %zu", i);
+}
+
+Test(cluster, a_shared_word_without_shared_names_is_two_stories)
+{
+	static const struct item it[] = {
+		{"a1", 0, "Pilots at Lufthansa go on strike",
+		 "Pilots of Lufthansa walked out in Frankfurt and Munich, the Cockpit "
+		 "union said.", NULL},
+		{"b1", 5 * 60000, "Dockers strike at Port of Santos",
+		 "Dockers at the Port of Santos in Brazil went on strike over pay, "
+		 "Codesp said.", NULL},
+		{"a2", 30 * 60000, "Lufthansa cancels flights as pilots strike",
+		 "Lufthansa cancelled 800 flights in Frankfurt and Munich as the Cockpit "
+		 "union strike went on.", NULL},
+		{"b2", 40 * 60000, "Santos port strike halts coffee exports",
+		 "The strike at Santos halted coffee loading, exporters in Brazil said, "
+		 "and Codesp called for talks.", NULL},
+	};
+	uint64_t s[COUNT(it)];
+	run(it, COUNT(it), s);
+	cr_assert_neq(s[0], s[1]);
+	cr_assert_eq(s[2], s[0]);
+	cr_assert_eq(s[3], s[1]);
+}
+
+Test(cluster, template_items_of_different_companies_stay_apart)
+{
+	static const struct item it[] = {
+		{"c1", 0, "CHUBB CORP <CB> SETS QUARTERLY",
+		 "Qtly div 69 cts vs 69 cts prior\n    Pay April 10\n    Record March 20", NULL},
+		{"c2", 60000, "VAN DORN CO <VDC> SETS QUARTERLY",
+		 "Qtly div 27 cts vs 27 cts prior\n    Pay April 15\n    Record March 31", NULL},
+		{"c3", 120000, "HOLLY SUGAR CORP <HLY> SETS QUARTERLY",
+		 "Qtly div 25 cts vs 25 cts prior\n    Pay April 1\n    Record March 16", NULL},
+	};
+	uint64_t s[COUNT(it)];
+	run(it, COUNT(it), s);
+	cr_assert_neq(s[0], s[1]);
+	cr_assert_neq(s[0], s[2]);
+	cr_assert_neq(s[1], s[2]);
+}
+
+Test(cluster, duplicates_join_their_canonical_story_without_clustering)
+{
+	static const struct item it[] = {
+		{"q1", 0, "Earthquake shakes northern Chile", "Iquique shook.", NULL},
+		{"x", 60000, "Something else entirely: cheese prices", "Cheddar.", NULL},
+		/* a duplicate with unrelated text still goes with its canonical */
+		{"q1b", 120000, "Cheese prices soar", "Cheddar and Gouda.", "q1"},
+		{"q1c", 180000, "Cheese prices soar", "Cheddar and Gouda.", "q1b"},
+	};
+	struct wf_batch *b = push(it, COUNT(it), NULL);
+	cr_assert_eq(b->items[2].story, b->items[0].story);
+	cr_assert_eq(b->items[3].story, b->items[0].story, "a dup of a dup");
+	cr_assert_not(b->items[2].opened_story);
+	cr_assert(b->items[0].opened_story);
+	cr_assert(b->items[1].opened_story);
+	wf_batch_free(b);
+}
+
+Test(cluster, ids_are_stable_across_runs_and_batch_boundaries)
+{
+	uint64_t one[COUNT(interleaved)], two[COUNT(interleaved)];
+	run(interleaved, COUNT(interleaved), one);
+	stop();
+	start();
+	for (size_t i = 0; i < COUNT(interleaved); i++)
+		run(&interleaved[i], 1, &two[i]);
+	for (size_t i = 0; i < COUNT(interleaved); i++)
+		cr_assert_eq(one[i], two[i], "item %zu", i);
+}
+
+Test(cluster, idle_stories_close_and_leave_the_index)
+{
+	cfg.cluster.idle_ms = 10 * H;
+	stop();
+	start();
+	static const struct item it[] = {
+		{"q1", 0, "Earthquake shakes northern Chile", "Iquique and Arica shook.", NULL},
+		{"q2", 1 * H, "Chile earthquake: Iquique and Arica shaken", "Iquique, Arica.", NULL},
+		{"z", 30 * H, "Unrelated: cheese prices soar", "Cheddar.", NULL},
+		/* the quake story closed at 10 h of quiet: a new story */
+		{"q3", 31 * H, "Earthquake shakes northern Chile again", "Iquique and Arica shook.", NULL},
+	};
+	uint64_t s[COUNT(it)];
+	run(it, COUNT(it), s);
+	cr_assert_eq(s[1], s[0]);
+	cr_assert_eq(s[3], wf_story_id("q3"));
+}
+
+Test(cluster, time_decay_keeps_a_long_quiet_story_from_pulling)
+{
+	static const struct item it[] = {
+		{"q1", 0, "Earthquake shakes northern Chile", "Iquique and Arica shook.", NULL},
+		/* within the idle time but a day later: decayed below the threshold */
+		{"q2", 24 * H, "Earthquake in Chile", "A small earthquake near Iquique.", NULL},
+	};
+	uint64_t s[COUNT(it)];
+	run(it, COUNT(it), s);
+	cr_assert_neq(s[1], s[0]);
+}
+
+Test(cluster, the_headline_is_the_most_central_title)
+{
+	static const struct item it[] = {
+		/* the founding flash is off-centre */
+		{"h1", 0, "Flash: Danube rising", "Water.", NULL},
+		{"h2", 10 * 60000, "Danube floods Passau as river peaks",
+		 "The Danube flooded Passau as the river peaked.", NULL},
+		{"h3", 20 * 60000, "Passau flooded as Danube river peaks",
+		 "The river Danube peaked and flooded Passau.", NULL},
+		{"h4", 30 * 60000, "Danube peaks in Passau floods",
+		 "Passau flooded when the Danube peaked.", NULL},
+	};
+	struct wf_batch *b = push(it, COUNT(it), NULL);
+	for (size_t i = 1; i < COUNT(it); i++)
+		cr_assert_eq(b->items[i].story, b->items[0].story);
+	cr_assert_str_eq(b->items[0].story_headline, "Flash: Danube rising");
+	cr_assert_str_neq(b->items[3].story_headline, "Flash: Danube rising");
+	wf_batch_free(b);
+}
+
+Test(cluster, many_stories_with_tiny_posting_lists)
+{
+	/* posting lists of two: most stories fall out of most lists, and
+	 * everything still runs, frees, and groups the obvious pairs */
+	cfg.cluster.posting_max = 2;
+	cfg.cluster.idle_ms = 50 * 60000;
+	stop();
+	start();
+	enum { N = 400 };
+	static char ids[N][16], titles[N][96];
+	struct item it[N];
+	for (int i = 0; i < N; i++) {
+		const int story = i / 2;
+		snprintf(ids[i], sizeof ids[i], "m%d", i);
+		snprintf(titles[i], sizeof titles[i], "%s on %c%c%c%c and %c%c%c",
+		         i % 2 ? "Update" : "Report", 'a' + story % 26, 'a' + story / 26 % 26,
+		         'k' + story % 7, 'b' + story % 11, 'c' + story % 13, 'a' + story % 17,
+		         'd' + story % 19);
+		it[i] = (struct item){ids[i], (int64_t)i * 60000, titles[i], NULL, NULL};
+	}
+	uint64_t s[N];
+	run(it, N, s);
+	for (int i = 0; i < N; i += 2)
+		cr_assert_eq(s[i + 1], s[i], "pair %d: %s / %s", i, titles[i], titles[i + 1]);
+}
+
+Test(cluster, document_frequencies_halve_and_still_group)
+{
+	cfg.cluster.df_horizon = 3; /* halved every few articles */
+	stop();
+	start();
+	uint64_t s[COUNT(interleaved)];
+	run(interleaved, COUNT(interleaved), s);
+	cr_assert_eq(s[2], s[0]);
+	cr_assert_eq(s[3], s[1]);
+	cr_assert_neq(s[0], s[1]);
+}

@@ -1,0 +1,172 @@
+/* The hand-written JSON output must be jansson's, byte for byte. */
+#include <criterion/criterion.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wirefold/article.h"
+#include "wirefold/jsonw.h"
+
+/* What jansson writes for the string s[0..n). */
+static char *jansson_string(const char *s, size_t n)
+{
+	json_t *v = json_stringn_nocheck(s, n);
+	cr_assert_not_null(v);
+	char *out = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	cr_assert_not_null(out);
+	json_decref(v);
+	return out;
+}
+
+static void same_string(const char *s, size_t n)
+{
+	char *want = jansson_string(s, n);
+	char *got = malloc(wf_json_string_max(n) + 1);
+	size_t len = wf_json_string(got, s, n);
+	cr_assert_leq(len, wf_json_string_max(n));
+	got[len] = '\0';
+	cr_assert_eq(len, strlen(want), "length for %zu bytes: %s vs %s", n, got, want);
+	cr_assert_str_eq(got, want);
+	free(got);
+	free(want);
+}
+
+Test(jsonw, every_ascii_byte_alone_and_in_text)
+{
+	for (unsigned c = 0; c < 0x80; c++) {
+		char one = (char)c;
+		same_string(&one, 1);
+		char text[8] = {'a', 'b', (char)c, 'c', (char)c, (char)c, 'd', 'e'};
+		same_string(text, sizeof text);
+	}
+}
+
+Test(jsonw, utf8_passes_through)
+{
+	static const char *const cases[] = {
+		"", "plain", "caf\xc3\xa9", "\xe2\x80\xa8 line sep \xe2\x80\xa9", "\xf0\x9f\x98\x80",
+		"\xe4\xb8\xad\xe6\x96\x87 \"quoted\" \\ back/slash", "tab\there\nnew\r\x01\x1f\x7f",
+		"</script>", "ends with \\",
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		same_string(cases[i], strlen(cases[i]));
+}
+
+Test(jsonw, random_strings)
+{
+	/* random mixes of ASCII and valid UTF-8 sequences */
+	static const char *const pieces[] = {
+		"a", "Z", " ", "\"", "\\", "/", "\n", "\t", "\x01", "\x1f", "\x7f", "\xc3\xa9",
+		"\xe2\x82\xac", "\xf0\x9f\x98\x80", "0", "{", "}", ":", ",",
+	};
+	uint64_t r = 0x2545f4914f6cdd1dull;
+	char buf[512];
+	for (int round = 0; round < 2000; round++) {
+		size_t n = 0;
+		int len = (int)(r % 40);
+		for (int k = 0; k < len; k++) {
+			r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+			const char *p = pieces[r % (sizeof pieces / sizeof pieces[0])];
+			size_t pl = strlen(p);
+			memcpy(buf + n, p, pl);
+			n += pl;
+		}
+		r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+		same_string(buf, n);
+	}
+}
+
+/* What runtime.c wrote with jansson before jsonw. */
+static char *jansson_assignment(const struct wf_article *a)
+{
+	json_t *o;
+	if (a->rejected) {
+		o = json_pack("{s:I,s:n,s:s}", "line", (json_int_t)a->line_no, "id",
+		              "rejected", a->reason);
+	} else {
+		char story[24];
+		snprintf(story, sizeof story, "s-%016" PRIx64, a->story);
+		const char *kind = a->kind == WF_KIND_DUP      ? "dup"
+		                   : a->kind == WF_KIND_UPDATE ? "update"
+		                                               : "new";
+		o = json_pack("{s:s,s:s,s:s,s:s}", "id", a->id, "story", story,
+		              "canonical", a->canonical, "kind", kind);
+	}
+	cr_assert_not_null(o);
+	char *s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	size_t n = strlen(s);
+	char *line = malloc(n + 2);
+	memcpy(line, s, n);
+	memcpy(line + n, "\n", 2);
+	free(s);
+	return line;
+}
+
+static void same_assignment(const struct wf_article *a)
+{
+	char *want = jansson_assignment(a);
+	size_t max = wf_json_assignment_max(a);
+	char *got = malloc(max + 1);
+	size_t n = wf_json_assignment(got, a);
+	cr_assert_leq(n, max);
+	got[n] = '\0';
+	cr_assert_str_eq(got, want);
+	free(got);
+	free(want);
+}
+
+Test(jsonw, assignment_lines)
+{
+	struct wf_article a;
+	memset(&a, 0, sizeof a);
+	static const uint64_t stories[] = {0, 1, 0xc494ca058ee816daull, UINT64_MAX,
+	                                   0x00000000deadbeefull};
+	static const enum wf_kind kinds[] = {WF_KIND_NEW, WF_KIND_DUP, WF_KIND_UPDATE};
+	static const char *const ids[] = {
+		"reuters-1", "urn:newsml:x:2023:a@2", "id \"with\" quotes\\", "caf\xc3\xa9\n\x01",
+		"",
+	};
+	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+		for (size_t s = 0; s < sizeof stories / sizeof stories[0]; s++) {
+			for (size_t k = 0; k < 3; k++) {
+				a.id = ids[i];
+				a.canonical = ids[(i + k) % (sizeof ids / sizeof ids[0])];
+				a.story = stories[s];
+				a.kind = kinds[k];
+				same_assignment(&a);
+			}
+		}
+	}
+	a.rejected = true;
+	static const uint64_t lines[] = {1, 42, 12345678901234ull, INT64_MAX};
+	static const char *const reasons[] = {
+		"empty line", "invalid JSON: '\"' expected near end of file (column 9)",
+		"time \"a\\\"b\\nc\\x01\" is not RFC 3339", "tab\tand \xe2\x80\x94",
+	};
+	for (size_t l = 0; l < sizeof lines / sizeof lines[0]; l++) {
+		for (size_t r = 0; r < sizeof reasons / sizeof reasons[0]; r++) {
+			a.line_no = lines[l];
+			a.reason = reasons[r];
+			same_assignment(&a);
+		}
+	}
+}
+
+Test(jsonw, long_ids_fit_the_bound)
+{
+	size_t n = 100000;
+	char *id = malloc(n + 1);
+	for (size_t i = 0; i < n; i++)
+		id[i] = i % 7 ? 'x' : '\x01'; /* the longest escapes */
+	id[n] = '\0';
+	struct wf_article a;
+	memset(&a, 0, sizeof a);
+	a.id = id;
+	a.canonical = id;
+	same_assignment(&a);
+	free(id);
+}
