@@ -28,6 +28,7 @@
 #include "wirefold/error.h"
 #include "wirefold/map.h"
 #include "wirefold/stage.h"
+#include "wirefold/state.h"
 
 /* At most CANDIDATES_MAX stories are scored exactly per article: those
  * with the largest dot product over the indexed terms, and at least
@@ -764,7 +765,7 @@ static void expire_items(struct cluster *c)
 	}
 }
 
-static int remember_item(struct cluster *c, const struct wf_article *a)
+static int item_push(struct cluster *c, uint64_t key, int64_t time_ms, uint64_t story)
 {
 	if (c->fifo_n == c->fifo_cap) {
 		size_t cap = c->fifo_cap ? 2 * c->fifo_cap : 1024;
@@ -780,11 +781,16 @@ static int remember_item(struct cluster *c, const struct wf_article *a)
 	}
 	const uint64_t pos = c->fifo_base + c->fifo_n;
 	struct item *it = &c->fifo[(c->fifo_head + c->fifo_n) % c->fifo_cap];
-	it->key = id_key(a->id);
-	it->time_ms = a->time_ms;
-	it->story = a->story;
+	it->key = key;
+	it->time_ms = time_ms;
+	it->story = story;
 	c->fifo_n++;
-	return wf_map_put(&c->items, it->key, (void *)(uintptr_t)(pos + 1));
+	return wf_map_put(&c->items, key, (void *)(uintptr_t)(pos + 1));
+}
+
+static int remember_item(struct cluster *c, const struct wf_article *a)
+{
+	return item_push(c, id_key(a->id), a->time_ms, a->story);
 }
 
 /* The open story of the item with this id, or NULL. */
@@ -901,6 +907,203 @@ static void cluster_free(void *self)
 	free(c);
 }
 
+/* ---- state across runs --------------------------------------------------------
+ *
+ * Everything that decides a later assignment is saved in an order that
+ * rebuilds it exactly: the document frequencies, the open stories in lru
+ * order (centroid, headline vector, index terms in their order), each
+ * posting list in its order (which breaks ties when a full list evicts),
+ * and the recent items in arrival order. */
+
+static uint32_t f32_bits(float f)
+{
+	uint32_t u;
+	memcpy(&u, &f, sizeof u);
+	return u;
+}
+
+static float bits_f32(uint32_t u)
+{
+	float f;
+	memcpy(&f, &u, sizeof f);
+	return f;
+}
+
+static void put_vec(struct wf_state_out *out, const struct vec *v)
+{
+	for (int k = 0; k < WF_NFIELDS; k++) {
+		wf_state_put_u32(out, v->n[k]);
+		for (uint32_t i = 0; i < v->n[k]; i++) {
+			wf_state_put_u64(out, v->t[k][i].h);
+			wf_state_put_u32(out, f32_bits(v->t[k][i].w));
+		}
+	}
+}
+
+static void get_vec(struct wf_state_in *in, struct vec *v, uint32_t cap)
+{
+	for (int k = 0; k < WF_NFIELDS; k++) {
+		const uint32_t n = wf_state_get_u32(in);
+		if (n > cap) {
+			wf_state_in_fail(in);
+			return;
+		}
+		v->n[k] = n;
+		for (uint32_t i = 0; i < n; i++) {
+			v->t[k][i].h = wf_state_get_u64(in);
+			v->t[k][i].w = bits_f32(wf_state_get_u32(in));
+		}
+	}
+}
+
+static int cluster_save(void *self, struct wf_state_out *out)
+{
+	const struct cluster *c = self;
+	wf_state_put_i64(out, c->now_ms);
+	wf_state_put_u64(out, c->docs);
+	wf_state_put_u64(out, c->next_seq);
+	wf_state_put_u64(out, c->df.n);
+	for (size_t i = 0; i <= c->df.mask; i++)
+		if (c->df.slots[i].val) {
+			wf_state_put_u64(out, c->df.slots[i].key);
+			wf_state_put_u64(out, (uintptr_t)c->df.slots[i].val);
+		}
+	wf_state_put_u64(out, c->stories.n);
+	for (const struct story *s = c->lru_head; s; s = s->next) {
+		wf_state_put_u64(out, s->id);
+		wf_state_put_u64(out, s->seq);
+		wf_state_put_i64(out, s->last_ms);
+		wf_state_put_str(out, s->headline);
+		wf_state_put_u32(out, s->items);
+		for (int k = 0; k < WF_NFIELDS; k++)
+			wf_state_put_u32(out, f32_bits(s->norm[k]));
+		put_vec(out, &s->c);
+		put_vec(out, &s->hv);
+		wf_state_put_u32(out, s->nix);
+		for (uint32_t i = 0; i < s->nix; i++)
+			wf_state_put_u64(out, s->ix[i]);
+	}
+	wf_state_put_u64(out, c->postings.n);
+	for (size_t i = 0; i <= c->postings.mask; i++) {
+		const struct posting *p = c->postings.slots[i].val;
+		if (!p)
+			continue;
+		wf_state_put_u64(out, c->postings.slots[i].key);
+		wf_state_put_u32(out, p->n);
+		for (uint32_t j = 0; j < p->n; j++) {
+			wf_state_put_u64(out, p->e[j].s->id);
+			wf_state_put_u32(out, f32_bits(p->e[j].w));
+		}
+	}
+	wf_state_put_u64(out, c->fifo_base);
+	wf_state_put_u64(out, c->fifo_n);
+	for (size_t i = 0; i < c->fifo_n; i++) {
+		const struct item *it = &c->fifo[(c->fifo_head + i) % c->fifo_cap];
+		wf_state_put_u64(out, it->key);
+		wf_state_put_i64(out, it->time_ms);
+		wf_state_put_u64(out, it->story);
+	}
+	return out->error;
+}
+
+static int load_stories(struct cluster *c, struct wf_state_in *in)
+{
+	const uint64_t n = wf_state_get_u64(in);
+	for (uint64_t k = 0; k < n && !in->error; k++) {
+		struct story *s = story_alloc(c);
+		if (!s)
+			return WF_ENOMEM;
+		s->id = wf_state_get_u64(in);
+		s->seq = wf_state_get_u64(in);
+		s->last_ms = wf_state_get_i64(in);
+		s->headline = wf_state_get_str(in);
+		s->items = wf_state_get_u32(in);
+		for (int f = 0; f < WF_NFIELDS; f++)
+			s->norm[f] = bits_f32(wf_state_get_u32(in));
+		get_vec(in, &s->c, c->p.centroid_terms);
+		get_vec(in, &s->hv, HEADLINE_TERMS);
+		s->nix = wf_state_get_u32(in);
+		if (s->nix > c->p.index_terms)
+			wf_state_in_fail(in);
+		for (uint32_t i = 0; i < s->nix && !in->error; i++)
+			s->ix[i] = wf_state_get_u64(in);
+		if (in->error || !s->headline || wf_map_get(&c->stories, s->id) ||
+		    wf_map_put(&c->stories, s->id, s) < 0) {
+			free(s->headline);
+			s->headline = NULL;
+			s->nix = 0;
+			s->next = c->free_stories;
+			c->free_stories = s;
+			return in->error ? in->error : WF_ESTATE;
+		}
+		lru_append(c, s);
+	}
+	return in->error;
+}
+
+static int load_postings(struct cluster *c, struct wf_state_in *in)
+{
+	const uint64_t n = wf_state_get_u64(in);
+	for (uint64_t k = 0; k < n && !in->error; k++) {
+		const uint64_t h = wf_state_get_u64(in);
+		const uint32_t len = wf_state_get_u32(in);
+		if (in->error || len == 0 || len > c->p.posting_max || wf_map_get(&c->postings, h))
+			return WF_ESTATE;
+		struct posting *p = posting_new(c);
+		if (!p)
+			return WF_ENOMEM;
+		if (wf_map_put(&c->postings, h, p) < 0) {
+			p->next_free = c->free_postings;
+			c->free_postings = p;
+			return WF_ENOMEM;
+		}
+		for (uint32_t j = 0; j < len; j++) {
+			struct story *s = wf_map_get(&c->stories, wf_state_get_u64(in));
+			const float w = bits_f32(wf_state_get_u32(in));
+			if (!s || in->error)
+				return WF_ESTATE;
+			p->e[p->n].s = s;
+			p->e[p->n++].w = w;
+		}
+	}
+	return in->error;
+}
+
+static int cluster_load(void *self, struct wf_state_in *in)
+{
+	struct cluster *c = self;
+	c->now_ms = wf_state_get_i64(in);
+	c->docs = wf_state_get_u64(in);
+	c->next_seq = wf_state_get_u64(in);
+	const uint64_t ndf = wf_state_get_u64(in);
+	if (ndf > wf_state_in_left(in) / 16)
+		return WF_ESTATE;
+	for (uint64_t i = 0; i < ndf; i++) {
+		const uint64_t h = wf_state_get_u64(in), v = wf_state_get_u64(in);
+		if (in->error || v == 0 || v > UINT32_MAX)
+			return WF_ESTATE;
+		if (wf_map_put(&c->df, h, (void *)(uintptr_t)v) < 0)
+			return WF_ENOMEM;
+	}
+	int rc = load_stories(c, in);
+	if (rc == 0)
+		rc = load_postings(c, in);
+	if (rc < 0)
+		return rc;
+	c->fifo_base = wf_state_get_u64(in);
+	const uint64_t nitems = wf_state_get_u64(in);
+	if (in->error || nitems > wf_state_in_left(in) / 24)
+		return WF_ESTATE;
+	for (uint64_t i = 0; i < nitems; i++) {
+		const uint64_t key = wf_state_get_u64(in);
+		const int64_t time_ms = wf_state_get_i64(in);
+		const uint64_t story = wf_state_get_u64(in);
+		if (item_push(c, key, time_ms, story) < 0)
+			return WF_ENOMEM;
+	}
+	return in->error;
+}
+
 const struct wf_stage_ops wf_cluster_stage = {
 	.name = "cluster",
 	.parallel = false,
@@ -908,4 +1111,6 @@ const struct wf_stage_ops wf_cluster_stage = {
 	.process = cluster_process,
 	.flush = NULL,
 	.free = cluster_free,
+	.save = cluster_save,
+	.load = cluster_load,
 };
