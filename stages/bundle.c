@@ -469,14 +469,22 @@ struct buf {
 	size_t len, cap;
 };
 
+/* jansson's dump callback: append to the buffer (one pass, no sizing run). */
+static int buf_append(const char *p, size_t n, void *data)
+{
+	struct buf *b = data;
+	if (GROW(b->p, b->cap, b->len + n + 1) < 0)
+		return -1;
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
 static int buf_line(struct buf *b, json_t *o)
 {
-	size_t n = json_dumpb(o, NULL, 0, JSON_COMPACT | JSON_REAL_PRECISION(4));
-	if (n == 0 || GROW(b->p, b->cap, b->len + n + 1) < 0)
+	if (json_dump_callback(o, buf_append, b, JSON_COMPACT | JSON_REAL_PRECISION(4)) < 0 ||
+	    buf_append("\n", 1, b) < 0)
 		return WF_ENOMEM;
-	json_dumpb(o, b->p + b->len, n, JSON_COMPACT | JSON_REAL_PRECISION(4));
-	b->len += n;
-	b->p[b->len++] = '\n';
 	return 0;
 }
 

@@ -203,14 +203,14 @@ static int push(struct dedup *d, struct entry *e, const uint64_t *keys)
 /* |a ∩ b| of two sorted arrays. */
 static uint32_t overlap(const uint32_t *a, uint32_t na, const uint32_t *b, uint32_t nb)
 {
+	/* branch-free: the comparisons of two random hash sets are coin
+	 * flips a branch predictor cannot learn */
 	uint32_t i = 0, j = 0, n = 0;
 	while (i < na && j < nb) {
-		if (a[i] < b[j])
-			i++;
-		else if (a[i] > b[j])
-			j++;
-		else
-			n++, i++, j++;
+		const uint32_t x = a[i], y = b[j];
+		n += x == y;
+		i += x <= y;
+		j += y <= x;
 	}
 	return n;
 }
