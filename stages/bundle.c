@@ -336,6 +336,14 @@ static int day_add(struct day *d, const struct wf_article *a, uint64_t seq)
 
 /* ---- writing ---------------------------------------------------------- */
 
+/* A string from the feed: parse (or the bundle reader) already checked
+ * that it is UTF-8 without NULs, so jansson need not check it again — the
+ * bodies are most of a bundle's bytes. */
+static json_t *text(const char *s)
+{
+	return json_string_nocheck(s);
+}
+
 static json_t *time_json(int64_t ms)
 {
 	char buf[40];
@@ -364,13 +372,13 @@ static json_t *dup_json(const struct dup *d)
 {
 	json_t *o = json_object();
 	int bad = !o;
-	bad |= json_object_set_new(o, "id", json_string(d->id));
-	bad |= json_object_set_new(o, "source", json_string(d->source));
+	bad |= json_object_set_new(o, "id", text(d->id));
+	bad |= json_object_set_new(o, "source", text(d->source));
 	bad |= json_object_set_new(o, "time", time_json(d->time_ms));
 	bad |= json_object_set_new(o, "similarity", json_real(d->sim));
 	bad |= json_object_set_new(o, "kind", json_string(kind_name(d->kind)));
 	if (d->of)
-		bad |= json_object_set_new(o, "of", json_string(d->of));
+		bad |= json_object_set_new(o, "of", text(d->of));
 	return built(o, bad);
 }
 
@@ -378,15 +386,15 @@ static json_t *item_json(const struct item *it)
 {
 	json_t *o = json_object();
 	int bad = !o;
-	bad |= json_object_set_new(o, "id", json_string(it->id));
-	bad |= json_object_set_new(o, "source", json_string(it->source));
+	bad |= json_object_set_new(o, "id", text(it->id));
+	bad |= json_object_set_new(o, "source", text(it->source));
 	bad |= json_object_set_new(o, "time", time_json(it->time_ms));
-	bad |= json_object_set_new(o, "title", json_string(it->title));
-	bad |= json_object_set_new(o, "body", json_string(it->body));
+	bad |= json_object_set_new(o, "title", text(it->title));
+	bad |= json_object_set_new(o, "body", text(it->body));
 	if (it->version_id)
-		bad |= json_object_set_new(o, "version_id", json_string(it->version_id));
+		bad |= json_object_set_new(o, "version_id", text(it->version_id));
 	if (it->update_of)
-		bad |= json_object_set_new(o, "update_of", json_string(it->update_of));
+		bad |= json_object_set_new(o, "update_of", text(it->update_of));
 	json_t *dups = json_array();
 	bad |= !dups;
 	for (size_t i = 0; i < it->ndups && !bad; i++)
@@ -444,7 +452,7 @@ static json_t *story_measure(struct story *s)
 	for (size_t i = 0; i < k && !bad; i++) {
 		if (!*src[i] || (i && strcmp(src[i], src[i - 1]) == 0))
 			continue;
-		bad |= json_array_append_new(arr, json_string(src[i]));
+		bad |= json_array_append_new(arr, text(src[i]));
 		s->nsources++;
 	}
 	s->size = k;
@@ -504,7 +512,7 @@ static json_t *story_json(struct story *s)
 	bad |= !o;
 	bad |= json_object_set_new(o, "story", json_string(sid));
 	bad |= json_object_set_new(o, "headline",
-	                           json_string(s->headline ? s->headline : ""));
+	                           text(s->headline ? s->headline : ""));
 	bad |= json_object_set_new(o, "first_seen", time_json(s->first_ms));
 	bad |= json_object_set_new(o, "last_seen", time_json(s->last_ms));
 	bad |= json_object_set(o, "sources", s->sources);

@@ -24,6 +24,17 @@ static uint32_t sort_unique(uint32_t *v, uint32_t *tmp, uint32_t n)
 {
 	if (n < 2)
 		return n;
+	if (n <= 48) {
+		/* few values: insertion sort beats clearing the radix counts */
+		for (uint32_t i = 1; i < n; i++) {
+			const uint32_t x = v[i];
+			uint32_t j = i;
+			for (; j > 0 && v[j - 1] > x; j--)
+				v[j] = v[j - 1];
+			v[j] = x;
+		}
+		goto unique;
+	}
 	uint32_t *src = v, *dst = tmp;
 	for (unsigned shift = 0; shift < 32; shift += 8) {
 		uint32_t count[257] = {0};
@@ -38,6 +49,7 @@ static uint32_t sort_unique(uint32_t *v, uint32_t *tmp, uint32_t n)
 		dst = t;
 	}
 	/* four passes: the sorted values are back in v */
+unique:;
 	uint32_t k = 1;
 	for (uint32_t i = 1; i < n; i++)
 		if (v[i] != v[k - 1])
@@ -56,26 +68,32 @@ static bool is_number(const char *s, uint32_t len)
 }
 
 /* Spelled-out numbers, so that "nine pct" and "9 percent" carry one fact. */
-static const char *const number_words[] = {
-	"zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
-	"nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen",
-	"sixteen", "seventeen", "eighteen", "nineteen", "twenty",
+#define WORD(w, v) {w, sizeof w - 1, v}
+static const struct number_word {
+	const char *w;
+	uint32_t len;
+	int value;
+} number_words[] = {
+	WORD("zero", 0), WORD("one", 1), WORD("two", 2), WORD("three", 3),
+	WORD("four", 4), WORD("five", 5), WORD("six", 6), WORD("seven", 7),
+	WORD("eight", 8), WORD("nine", 9), WORD("ten", 10), WORD("eleven", 11),
+	WORD("twelve", 12), WORD("thirteen", 13), WORD("fourteen", 14),
+	WORD("fifteen", 15), WORD("sixteen", 16), WORD("seventeen", 17),
+	WORD("eighteen", 18), WORD("nineteen", 19), WORD("twenty", 20),
+	WORD("thirty", 30), WORD("forty", 40), WORD("fifty", 50), WORD("sixty", 60),
+	WORD("seventy", 70), WORD("eighty", 80), WORD("ninety", 90),
 };
-static const char *const tens_words[] = {
-	"thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
-};
+#undef WORD
 
-/* The value of a number word, or -1. */
+/* The value of a number word, or -1.  Called for every token: the length
+ * and first letter rule out almost all of them before any compare. */
 static int number_word(const char *s, uint32_t len)
 {
-	if (len < 3 || len > 9)
+	if (len < 3 || len > 9 || !strchr("zotfsen", s[0]))
 		return -1;
 	for (unsigned i = 0; i < sizeof number_words / sizeof *number_words; i++)
-		if (strlen(number_words[i]) == len && memcmp(s, number_words[i], len) == 0)
-			return (int)i;
-	for (unsigned i = 0; i < sizeof tens_words / sizeof *tens_words; i++)
-		if (strlen(tens_words[i]) == len && memcmp(s, tens_words[i], len) == 0)
-			return 30 + 10 * (int)i;
+		if (number_words[i].len == len && memcmp(s, number_words[i].w, len) == 0)
+			return number_words[i].value;
 	return -1;
 }
 
