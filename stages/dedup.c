@@ -30,7 +30,12 @@
 #include "wirefold/stage.h"
 #include "wirefold/state.h"
 
-enum { SIMHASH_BLOCKS = 4, MAX_CANDIDATES = 256 };
+/* A query gathers at most MAX_HITS (entry, key) hits; the MAX_VERIFY
+ * entries that share the most keys with the article are verified exactly.
+ * The number of shared bands grows with the Jaccard similarity, so a copy
+ * ranks far above texts that merely share a stock phrase ("said in a
+ * statement"), whose count grows with the window's population. */
+enum { SIMHASH_BLOCKS = 4, MAX_HITS = 4096, MAX_VERIFY = 16 };
 
 struct entry {
 	uint64_t seq;
@@ -39,6 +44,11 @@ struct entry {
 	char *canon; /* the root item this one is a copy of, or id */
 	uint32_t n_words, n_shingles, n_wordset, n_numbers, n_names, n_tickers;
 	uint32_t *shingles, *words, *numbers, *names, *tickers;
+};
+
+struct ranked {
+	uint32_t seq;  /* entry seq, low 32 bits */
+	uint32_t hits; /* keys it shares with the query */
 };
 
 struct dedup {
@@ -50,6 +60,8 @@ struct dedup {
 	size_t cap, head, n;
 	uint64_t base;
 	struct wf_lsh_index *index; /* band keys → entry seq (low 32 bits) */
+	uint32_t hits[MAX_HITS];    /* query scratch */
+	struct ranked ranked[MAX_HITS];
 	size_t entry_bytes;         /* of the entries held */
 	struct wf_dedup_stats peak;
 };
@@ -276,17 +288,44 @@ static int cmp_seq(const void *a, const void *b)
 }
 
 /* The best earlier entry the article duplicates, or NULL. */
+/* more shared keys first; among equals the newer entry */
+static int cmp_ranked(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+	if (x->hits != y->hits)
+		return x->hits > y->hits ? -1 : 1;
+	return (x->seq < y->seq) - (x->seq > y->seq);
+}
+
+static int cmp_ranked_seq(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* The best earlier entry the article duplicates, or NULL. */
 static const struct entry *best_match(struct dedup *d, const struct wf_article *a,
                                       const uint64_t *keys, struct verdict *out)
 {
-	uint32_t cand[MAX_CANDIDATES];
-	size_t nc = wf_lsh_index_query(d->index, keys, n_keys(d), cand, MAX_CANDIDATES);
-	qsort(cand, nc, sizeof *cand, cmp_seq);
+	uint32_t *hit = d->hits;
+	size_t nh = wf_lsh_index_query(d->index, keys, n_keys(d), hit, MAX_HITS);
+	qsort(hit, nh, sizeof *hit, cmp_seq);
+	struct ranked *r = d->ranked;
+	size_t nr = 0;
+	for (size_t i = 0; i < nh; i++) {
+		if (nr && r[nr - 1].seq == hit[i])
+			r[nr - 1].hits++;
+		else
+			r[nr++] = (struct ranked){hit[i], 1};
+	}
+	if (nr > MAX_VERIFY) {
+		qsort(r, nr, sizeof *r, cmp_ranked);
+		nr = MAX_VERIFY;
+		qsort(r, nr, sizeof *r, cmp_ranked_seq);
+	}
 	const struct entry *best = NULL;
-	for (size_t i = 0; i < nc; i++) {
-		if (i && cand[i] == cand[i - 1])
-			continue;
-		const struct entry *y = entry_at(d, cand[i]);
+	for (size_t i = 0; i < nr; i++) {
+		const struct entry *y = entry_at(d, r[i].seq);
 		if (!y || llabs(y->time_ms - a->time_ms) > d->p.window_ms)
 			continue;
 		struct verdict v = verify(d, &a->fp, y);
