@@ -240,6 +240,13 @@ static void after_work_cb(uv_work_t *req, int status)
 		stop_reading(rt);
 	else if (!rt->eof && rt->in_flight < rt->cfg->max_batches)
 		start_reading(rt);
+	/* caught up with the input: let a reader of --emit see it now */
+	if (rt->in_flight == 0 && rt->cfg->emit != WF_EMIT_NONE && !rt->error &&
+	    fflush(stdout) == EOF) {
+		fprintf(stderr, "wirefold: %s\n", errno == EPIPE ? "stdout closed by its reader"
+		                                                  : strerror(errno));
+		fail(rt, errno == EPIPE ? WF_EPIPE : WF_EIO);
+	}
 	maybe_finish(rt);
 }
 
@@ -339,6 +346,13 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	struct rt *rt = s->data;
 	if (nread > 0) {
 		got_bytes(rt, buf->base, (size_t)nread);
+		/* A live feed trickles: when the workers are idle, hand them
+		 * what has come rather than wait for a full batch, so articles
+		 * and bundles do not lag behind the wire.  Under load batches
+		 * fill up as before.  Batch boundaries do not change results:
+		 * the ordered stages see the same articles in the same order. */
+		if (rt->filling && rt->in_flight == 0 && !rt->error)
+			submit(rt);
 	} else if (nread == UV_EOF) {
 		got_eof(rt);
 	} else if (nread < 0) {

@@ -69,6 +69,14 @@ else
 	not_ok "a feed split over two runs into one directory keeps every article" "$(cat "$tmp/d")"
 fi
 
+# --- a live feed that trickles is not held back for a full batch -------------------
+got=$({ head -n 1 "$fx/sample-feed.jsonl"; sleep 3; tail -n 1 "$fx/sample-feed.jsonl"; } |
+	"$wf" -q -o "$tmp/live" --emit assignments | { IFS= read -r -t 2 first && echo "$first"; cat >/dev/null; })
+case "$got" in
+*'"rtr-1001"'*) ok "a trickling feed's first article is emitted before the next arrives" ;;
+*) not_ok "a trickling feed's first article is emitted before the next arrives" "got: $got" ;;
+esac
+
 # --- determinism -------------------------------------------------------------
 "$wf" -q -o "$tmp/t1" --threads 1 --emit assignments <"$fx/sample-feed.jsonl" >"$tmp/at1"
 "$wf" -q -o "$tmp/t2" --threads 2 --emit assignments <"$fx/sample-feed.jsonl" >"$tmp/at2"
