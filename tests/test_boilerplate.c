@@ -7,6 +7,8 @@
 
 #include "wirefold/boilerplate.h"
 
+#include "testutil.h"
+
 struct bp_case {
 	const char *name;
 	const char *in;
@@ -16,19 +18,7 @@ struct bp_case {
 
 enum { DL = WF_BP_DATELINE, BY = WF_BP_BYLINE, SO = WF_BP_SIGNOFF };
 
-/* Criterion runs each case in another process and copies its parameter
- * there, where pointers into this process are meaningless: a parameter is
- * an index into a static table, which both processes have. */
-static size_t *indices(size_t n)
-{
-	static size_t idx[256];
-	cr_assert_leq(n, sizeof idx / sizeof idx[0]);
-	for (size_t i = 0; i < n; i++)
-		idx[i] = i;
-	return idx;
-}
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static void check(const struct bp_case *c)
 {

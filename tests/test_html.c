@@ -11,20 +11,9 @@
 #include "wirefold/error.h"
 #include "wirefold/html.h"
 
-/* Criterion runs each case in another process and copies its parameter
- * there, where pointers into this process's memory are meaningless: so a
- * parameter is an index into a static table of cases, which both processes
- * have. */
-static size_t *indices(size_t n)
-{
-	static size_t idx[256];
-	cr_assert_leq(n, sizeof idx / sizeof idx[0]);
-	for (size_t i = 0; i < n; i++)
-		idx[i] = i;
-	return idx;
-}
+#include "testutil.h"
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
 
 struct html_case {
 	const char *name;

@@ -15,50 +15,12 @@
 #include "wirefold/parse.h"
 #include "wirefold/stage.h"
 
-/* Criterion runs each case in another process and copies its parameter
- * there, where pointers into this process's memory are meaningless: so a
- * parameter is an index into a static table of cases, which both processes
- * have. */
-static size_t *indices(size_t n)
-{
-	static size_t idx[256];
-	cr_assert_leq(n, sizeof idx / sizeof idx[0]);
-	for (size_t i = 0; i < n; i++)
-		idx[i] = i;
-	return idx;
-}
+#include "testutil.h"
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
 
 /* ---- helpers ------------------------------------------------------------ */
 
-/* A copy of s[0..n) that ends exactly where an unreadable page begins, so
- * reading one byte past the line crashes the test. */
-struct guarded {
-	char *map;
-	size_t map_len;
-	char *s;
-};
-
-static struct guarded guard(const char *s, size_t n)
-{
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t pages = (n + page - 1) / page + 1;
-	struct guarded g;
-	g.map_len = pages * page + page;
-	g.map = mmap(NULL, g.map_len, PROT_READ | PROT_WRITE,
-	             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	cr_assert_neq(g.map, MAP_FAILED);
-	cr_assert_eq(mprotect(g.map + pages * page, page, PROT_NONE), 0);
-	g.s = g.map + pages * page - n;
-	memcpy(g.s, s, n);
-	return g;
-}
-
-static void unguard(struct guarded *g)
-{
-	munmap(g->map, g->map_len);
-}
 
 /* True when s is valid UTF-8 with no control characters: one printable line. */
 static bool printable_line(const char *s)
