@@ -18,8 +18,6 @@ struct bp_case {
 
 enum { DL = WF_BP_DATELINE, BY = WF_BP_BYLINE, SO = WF_BP_SIGNOFF };
 
-
-
 static void check(const struct bp_case *c)
 {
 	size_t start = 99, end = 99, len = strlen(c->in);

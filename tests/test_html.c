@@ -13,8 +13,6 @@
 
 #include "testutil.h"
 
-
-
 struct html_case {
 	const char *name;
 	const char *in;

@@ -17,10 +17,7 @@
 
 #include "testutil.h"
 
-
-
 /* ---- helpers ------------------------------------------------------------ */
-
 
 /* True when s is valid UTF-8 with no control characters: one printable line. */
 static bool printable_line(const char *s)

@@ -13,9 +13,6 @@
 
 #include "testutil.h"
 
-
-
-
 struct valid_case {
 	const char *in;
 	int64_t ms;
