@@ -86,6 +86,7 @@ static void fail(struct rt *rt, int code)
 }
 
 static void stop_reading(struct rt *rt);
+static void submit(struct rt *rt);
 static void start_reading(struct rt *rt);
 static void maybe_finish(struct rt *rt);
 
@@ -240,6 +241,10 @@ static void after_work_cb(uv_work_t *req, int status)
 		stop_reading(rt);
 	else if (!rt->eof && rt->in_flight < rt->cfg->max_batches)
 		start_reading(rt);
+	/* a partial batch of a live feed waits no longer than the batch
+	 * before it (see read_cb) */
+	if (rt->in_flight == 0 && rt->filling && rt->in_is_stream && !rt->eof && !rt->error)
+		submit(rt);
 	/* caught up with the input: let a reader of --emit see it now */
 	if (rt->in_flight == 0 && rt->cfg->emit != WF_EMIT_NONE && !rt->error &&
 	    fflush(stdout) == EOF) {

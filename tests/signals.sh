@@ -92,15 +92,22 @@ got=
 for attempt in 1 2 3 4 5; do
 	d=$tmp/twice$attempt
 	mkdir -p "$d"
-	"$wf" -q -o "$d/out" --state "$d/st" --lateness 30d --threads 2 <"$tmp/bigday" 2>"$d/err" &
+	# stdin stays open (a FIFO held by this shell), so wirefold is still
+	# running, whatever its speed, when the first signal comes; the second
+	# comes while it writes the big day
+	mkfifo "$d/pipe"
+	"$wf" -q -o "$d/out" --state "$d/st" --lateness 30d --threads 2 <"$d/pipe" 2>"$d/err" &
 	pid=$!
 	pids+=("$pid")
-	sleep "0.$((attempt + 2))"
+	exec 4>"$d/pipe"
+	cat "$tmp/bigday" >&4
+	sleep 0.3
 	kill -INT $pid
-	sleep 0.05
+	sleep "0.0$attempt"
 	kill -INT $pid 2>/dev/null
 	wait $pid
 	rc=$?
+	exec 4>&-
 	if [ $rc -eq 130 ]; then
 		got=$d
 		break
