@@ -239,6 +239,42 @@ Theory((unsigned seed), normalize, ascii_fast_path_equals_utf8proc)
 	wf_arena_close(&a);
 }
 
+TheoryDataPoints(normalize, ascii_long_words_equal_utf8proc) = {
+	DataPoints(unsigned, 1, 2, 3, 4),
+};
+
+/* Words of every length up to 40, glued with the joiners, so that the
+ * tokenizer's eight-bytes-at-a-time copy meets every token end, joiner and
+ * text end at every offset in its word; the text sits at every alignment. */
+Theory((unsigned seed), normalize, ascii_long_words_equal_utf8proc)
+{
+	static const char alnum[] = "abcxyzABCXYZ0123456789";
+	static const char glue[] = " .,'-\n\t";
+	uint64_t s = UINT64_C(0x2545f4914f6cdd1d) * seed;
+	char buf[520];
+	struct wf_arena a;
+	wf_arena_init(&a, 0);
+	for (int round = 0; round < 400; round++) {
+		size_t shift = next_rand(&s) % 8, len = shift;
+		while (len < sizeof buf - 48) {
+			size_t w = next_rand(&s) % 41;
+			uint64_t kind = next_rand(&s) % 4; /* lower, upper, digits, mixed */
+			for (size_t i = 0; i < w; i++) {
+				uint64_t r = next_rand(&s);
+				buf[len++] = kind == 0   ? alnum[r % 6]
+				             : kind == 1 ? alnum[6 + r % 6]
+				             : kind == 2 ? alnum[12 + r % 10]
+				                         : alnum[r % (sizeof alnum - 1)];
+			}
+			buf[len++] = glue[next_rand(&s) % (sizeof glue - 1)];
+			if (next_rand(&s) % 8 == 0)
+				break;
+		}
+		assert_paths_agree(&a, buf + shift, len - shift - (next_rand(&s) % 2));
+	}
+	wf_arena_close(&a);
+}
+
 TheoryDataPoints(normalize, segments_equal_whole_text) = {
 	DataPoints(unsigned, 11, 12, 13, 14, 15, 16),
 };
