@@ -4,23 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Under AddressSanitizer the spare blocks are poisoned, so that a pointer
- * kept past wf_arena_reset is caught as a use-after-free would be. */
-#if defined(__SANITIZE_ADDRESS__)
-#define WF_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define WF_ASAN 1
-#endif
-#endif
-#ifdef WF_ASAN
-#include <sanitizer/asan_interface.h>
-#define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
-#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
-#else
-#define POISON(p, n) ((void)(p), (void)(n))
-#define UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
+/* Under AddressSanitizer the spare blocks are poisoned (asan.h). */
+#include "wirefold/asan.h"
 
 struct wf_arena_block {
 	struct wf_arena_block *next;

@@ -21,23 +21,8 @@ enum {
 };
 
 /* Under AddressSanitizer a pooled batch's articles are poisoned (its
- * arena's blocks are by wf_arena_reset), so that an article kept past
- * wf_batch_free is caught as a use-after-free would be. */
-#if defined(__SANITIZE_ADDRESS__)
-#define WF_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define WF_ASAN 1
-#endif
-#endif
-#ifdef WF_ASAN
-#include <sanitizer/asan_interface.h>
-#define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
-#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
-#else
-#define POISON(p, n) ((void)(p), (void)(n))
-#define UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
+ * arena's blocks are by wf_arena_reset; asan.h). */
+#include "wirefold/asan.h"
 
 static struct {
 	pthread_mutex_t lock;
