@@ -34,8 +34,10 @@ static const char run_help[] =
 	"                       (the input lines that are not duplicates)\n"
 	"      --tz ZONE        editors' time zone: UTC (default), an IANA name such as\n"
 	"                       Europe/Berlin, or an offset such as +05:30\n"
-	"  -j, --threads N      worker threads (default: cores - 1, at least 1; the\n"
-	"                       thread that dedups, clusters and bundles takes a core)\n"
+	"  -j, --threads N      threads to work with (default: the number of cores): 1\n"
+	"                       does everything on one; N > 1 parses, normalises and\n"
+	"                       fingerprints on N - 1 workers beside the thread that\n"
+	"                       dedups and clusters, and writes bundles on one more\n"
 	"      --rejects FILE   also copy each rejected line, as it was, to FILE\n"
 	"      --state DIR      carry the state (duplicate index, open days, ...) in DIR\n"
 	"                       from run to run: 'cat a b | wirefold' and 'cat a |\n"
@@ -498,7 +500,7 @@ static int cmd_run(int argc, char **argv)
 		return rc > 0 ? WF_EXIT_OK : WF_EXIT_USAGE;
 	/* libuv sizes its pool from the environment at first use */
 	char n[16];
-	snprintf(n, sizeof n, "%u", cfg.threads);
+	snprintf(n, sizeof n, "%u", cfg.threads > 1 ? cfg.threads - 1 : 1);
 	setenv("UV_THREADPOOL_SIZE", n, 1);
 	static char outbuf[1 << 20];
 	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);

@@ -10,10 +10,9 @@ void wf_config_defaults(struct wf_config *cfg)
 	cfg->tz = "UTC";
 	cfg->emit = WF_EMIT_NONE;
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	/* the loop thread, which runs dedup, clustering and bundling in
-	 * order, takes a core of its own: workers get the others (measured:
-	 * on 2 cores, 2 workers are slower than 1) */
-	cfg->threads = n > 1 ? (unsigned)(n - 1 > 256 ? 256 : n - 1) : 1;
+	/* one thread per core: the loop thread (dedup, clustering) counts as
+	 * one, workers are the others (runtime.h) */
+	cfg->threads = n > 1 ? (unsigned)(n > 256 ? 256 : n) : 1;
 	cfg->line_max = (size_t)8 << 20;
 	cfg->batch_lines = 512;
 	cfg->max_batches = 0; /* 0: derived from threads by the CLI */

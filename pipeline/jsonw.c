@@ -54,6 +54,35 @@ size_t wf_json_string(char *out, const char *s, size_t n)
 	return (size_t)(o - out);
 }
 
+size_t wf_json_real(char *out, double v, int precision)
+{
+	char t[WF_JSON_REAL_MAX];
+	int n = snprintf(t, sizeof t, "%.*g", precision, v);
+	if (n < 0 || (size_t)n >= sizeof t - 2)
+		n = 0;
+	t[n] = 0;
+	char *e = strchr(t, 'e');
+	if (!e && !strchr(t, '.')) {
+		memcpy(t + n, ".0", 3);
+		n += 2;
+	}
+	size_t len = (size_t)n;
+	if (e) {
+		/* "e+05" → "e5", "e-05" → "e-5" */
+		char *from = e + 1, *to = e + 1;
+		if (*from == '-')
+			*to++ = *from++;
+		else if (*from == '+')
+			from++;
+		while (*from == '0' && from[1])
+			from++;
+		memmove(to, from, strlen(from) + 1);
+		len = strlen(t);
+	}
+	memcpy(out, t, len);
+	return len;
+}
+
 static const char *kind_name(enum wf_kind k)
 {
 	return k == WF_KIND_DUP ? "dup" : k == WF_KIND_UPDATE ? "update" : "new";

@@ -270,6 +270,12 @@ static void submit(struct rt *rt)
 	w->b = b;
 	w->req.data = w;
 	rt->in_flight++;
+	if (rt->cfg->threads == 1) {
+		/* one thread: the parallel stages run here, now */
+		work_cb(&w->req);
+		after_work_cb(&w->req, 0);
+		return;
+	}
 	int rc = uv_queue_work(&rt->loop, &w->req, work_cb, after_work_cb);
 	if (rc < 0) {
 		fprintf(stderr, "wirefold: cannot queue work: %s\n", uv_strerror(rc));
@@ -633,9 +639,10 @@ int wf_run(const struct wf_config *cfg, struct wf_summary *sum)
 	}
 	if (cfg->state_dir && (rc = load_state(&rt, &lock_fd)) < 0)
 		goto err_free_stages;
-	if ((rc = check_threads(cfg->threads)) < 0) {
+	/* the pool's workers, and the bundle writer (which has started) */
+	if (cfg->threads > 1 && (rc = check_threads(cfg->threads - 1)) < 0) {
 		fprintf(stderr, "wirefold: cannot start %u worker threads: out of memory\n",
-		        cfg->threads);
+		        cfg->threads - 1);
 		goto err_free_stages;
 	}
 	rc = open_stdin(&rt);
@@ -671,6 +678,7 @@ int wf_run(const struct wf_config *cfg, struct wf_summary *sum)
 		        cfg->state_dir, rt.saved.lines, rt.saved.bytes);
 
 	sum->bundles = wf_bundle_stage_written(rt.state[BUNDLE_STAGE]);
+	rt.stage_ns[BUNDLE_STAGE] += wf_bundle_writer_cpu_ns(rt.state[BUNDLE_STAGE]);
 	sum->nstages = NSTAGES;
 	for (unsigned s = 0; s < NSTAGES; s++) {
 		sum->stage_name[s] = stages[s]->name;

@@ -9,9 +9,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -24,6 +26,7 @@
 #include "wirefold/day.h"
 #include "wirefold/error.h"
 #include "wirefold/fsutil.h"
+#include "wirefold/jsonw.h"
 #include "wirefold/lines.h"
 #include "wirefold/map.h"
 #include "wirefold/state.h"
@@ -55,7 +58,7 @@ struct story {
 	struct dup *refs; /* duplicates of items on other days */
 	size_t nrefs, caprefs;
 	/* ranking, computed when written */
-	json_t *sources; /* distinct sources, sorted */
+	const char **sources; /* distinct sources, sorted (borrowed from items) */
 	size_t nsources, size;
 	int64_t first_ms, last_ms;
 };
@@ -71,8 +74,28 @@ struct day {
 	                         * from an earlier bundle of this day */
 };
 
+/* With more than one thread (cfg->threads), closed days are rendered,
+ * compressed and written by a thread of their own, in the order they
+ * closed, while the ordered stages go on: most of the bundle stage's work.
+ * A day is handed over whole and not touched again by the loop thread; a
+ * late article for a day handed over waits until the writer is idle and
+ * reads the file back, as without the thread. */
+struct writer {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;  /* the queue or busy changed, or stop */
+	struct day **queue; /* FIFO of days to write */
+	size_t head, n, cap;
+	bool busy;          /* the thread holds a day */
+	bool stop;
+	int error;          /* first failure, or 0 */
+	uint64_t cpu_ns;    /* spent writing, for --timings */
+};
+
 struct bundler {
 	const struct wf_config *cfg;
+	bool threaded;
+	struct writer w;
 	struct day **days; /* open days, unordered; few at a time */
 	size_t ndays, capdays;
 	int32_t *written; /* days written and dropped from memory */
@@ -148,7 +171,7 @@ static void story_free(struct story *s)
 		dup_close(&s->refs[i]);
 	free(s->refs);
 	free(s->headline);
-	json_decref(s->sources);
+	free(s->sources);
 	free(s);
 }
 
@@ -336,19 +359,73 @@ static int day_add(struct day *d, const struct wf_article *a, uint64_t seq)
 
 /* ---- writing ---------------------------------------------------------- */
 
-/* A string from the feed: parse (or the bundle reader) already checked
- * that it is UTF-8 without NULs, so jansson need not check it again — the
- * bodies are most of a bundle's bytes. */
-static json_t *text(const char *s)
+/* A bundle is written straight into one buffer (jsonw.h), byte for byte as
+ * jansson's JSON_COMPACT | JSON_REAL_PRECISION(4) dump of the same values
+ * would be, without building the values: a day of 6,000 articles is 9 MB of
+ * JSON, and the value trees cost more than compressing it.  The strings come
+ * from the feed (parse checked them: UTF-8 without NULs) or from a bundle
+ * read back (checked by jansson). */
+struct buf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+/* Room for n more bytes; false (and b->oom) when memory ran out. */
+static bool b_room(struct buf *b, size_t n)
 {
-	return json_string_nocheck(s);
+	if (b->oom)
+		return false;
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 1 << 16;
+		while (cap < b->len + n)
+			cap *= 2;
+		char *p = realloc(b->p, cap);
+		if (!p) {
+			b->oom = true;
+			return false;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	return true;
 }
 
-static json_t *time_json(int64_t ms)
+static void b_raw(struct buf *b, const char *s, size_t n)
 {
-	char buf[40];
-	wf_time_format(ms, buf);
-	return json_string(buf);
+	if (b_room(b, n)) {
+		memcpy(b->p + b->len, s, n);
+		b->len += n;
+	}
+}
+
+/* a literal: punctuation and keys, written as they are */
+#define B_LIT(b, lit) b_raw((b), (lit), sizeof(lit) - 1)
+
+static void b_str(struct buf *b, const char *s)
+{
+	const size_t n = strlen(s);
+	if (b_room(b, wf_json_string_max(n)))
+		b->len += wf_json_string(b->p + b->len, s, n);
+}
+
+static void b_time(struct buf *b, int64_t ms)
+{
+	char t[WF_TIME_FORMAT_MAX];
+	wf_time_format(ms, t);
+	b_str(b, t);
+}
+
+static void b_int(struct buf *b, long long v)
+{
+	char t[24];
+	b_raw(b, t, (size_t)snprintf(t, sizeof t, "%lld", v));
+}
+
+static void b_real(struct buf *b, double v)
+{
+	char t[WF_JSON_REAL_MAX];
+	b_raw(b, t, wf_json_real(t, v, 4));
 }
 
 static const char *kind_name(enum wf_kind k)
@@ -356,51 +433,52 @@ static const char *kind_name(enum wf_kind k)
 	return k == WF_KIND_UPDATE ? "update" : k == WF_KIND_DUP ? "dup" : "new";
 }
 
-/* The JSON builders return NULL when memory runs out, never an object with
- * a member missing: jansson's setters fail quietly (they take NULL values
- * and return -1), so each result is or'ed into `bad`. */
-static json_t *built(json_t *o, int bad)
+static void dup_out(struct buf *b, const struct dup *d)
 {
-	if (bad) {
-		json_decref(o);
-		return NULL;
+	B_LIT(b, "{\"id\":");
+	b_str(b, d->id);
+	B_LIT(b, ",\"source\":");
+	b_str(b, d->source);
+	B_LIT(b, ",\"time\":");
+	b_time(b, d->time_ms);
+	B_LIT(b, ",\"similarity\":");
+	b_real(b, d->sim);
+	B_LIT(b, ",\"kind\":");
+	b_str(b, kind_name(d->kind));
+	if (d->of) {
+		B_LIT(b, ",\"of\":");
+		b_str(b, d->of);
 	}
-	return o;
+	B_LIT(b, "}");
 }
 
-static json_t *dup_json(const struct dup *d)
+static void item_out(struct buf *b, const struct item *it)
 {
-	json_t *o = json_object();
-	int bad = !o;
-	bad |= json_object_set_new(o, "id", text(d->id));
-	bad |= json_object_set_new(o, "source", text(d->source));
-	bad |= json_object_set_new(o, "time", time_json(d->time_ms));
-	bad |= json_object_set_new(o, "similarity", json_real(d->sim));
-	bad |= json_object_set_new(o, "kind", json_string(kind_name(d->kind)));
-	if (d->of)
-		bad |= json_object_set_new(o, "of", text(d->of));
-	return built(o, bad);
-}
-
-static json_t *item_json(const struct item *it)
-{
-	json_t *o = json_object();
-	int bad = !o;
-	bad |= json_object_set_new(o, "id", text(it->id));
-	bad |= json_object_set_new(o, "source", text(it->source));
-	bad |= json_object_set_new(o, "time", time_json(it->time_ms));
-	bad |= json_object_set_new(o, "title", text(it->title));
-	bad |= json_object_set_new(o, "body", text(it->body));
-	if (it->version_id)
-		bad |= json_object_set_new(o, "version_id", text(it->version_id));
-	if (it->update_of)
-		bad |= json_object_set_new(o, "update_of", text(it->update_of));
-	json_t *dups = json_array();
-	bad |= !dups;
-	for (size_t i = 0; i < it->ndups && !bad; i++)
-		bad |= json_array_append_new(dups, dup_json(&it->dups[i]));
-	bad |= json_object_set_new(o, "duplicates", dups);
-	return built(o, bad);
+	B_LIT(b, "{\"id\":");
+	b_str(b, it->id);
+	B_LIT(b, ",\"source\":");
+	b_str(b, it->source);
+	B_LIT(b, ",\"time\":");
+	b_time(b, it->time_ms);
+	B_LIT(b, ",\"title\":");
+	b_str(b, it->title);
+	B_LIT(b, ",\"body\":");
+	b_str(b, it->body);
+	if (it->version_id) {
+		B_LIT(b, ",\"version_id\":");
+		b_str(b, it->version_id);
+	}
+	if (it->update_of) {
+		B_LIT(b, ",\"update_of\":");
+		b_str(b, it->update_of);
+	}
+	B_LIT(b, ",\"duplicates\":[");
+	for (size_t i = 0; i < it->ndups; i++) {
+		if (i)
+			B_LIT(b, ",");
+		dup_out(b, &it->dups[i]);
+	}
+	B_LIT(b, "]}");
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -416,15 +494,16 @@ static int cmp_item(const void *pa, const void *pb)
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-/* Distinct sources, size and time span of a story; its sources as JSON. */
-static json_t *story_measure(struct story *s)
+/* Distinct sources, size and time span of a story.  Returns 0 or
+ * WF_ENOMEM. */
+static int story_measure(struct story *s)
 {
 	size_t n = s->nrefs;
 	for (size_t i = 0; i < s->nitems; i++)
 		n += 1 + s->items[i]->ndups;
 	const char **src = malloc((n ? n : 1) * sizeof *src);
 	if (!src)
-		return NULL;
+		return WF_ENOMEM;
 	size_t k = 0;
 	s->first_ms = INT64_MAX;
 	s->last_ms = INT64_MIN;
@@ -446,18 +525,15 @@ static json_t *story_measure(struct story *s)
 		SEEN(s->refs[i].source, s->refs[i].time_ms);
 #undef SEEN
 	sort(src, k, sizeof *src, cmp_str);
-	json_t *arr = json_array();
-	int bad = !arr;
+	/* distinct and not empty, in place */
 	s->nsources = 0;
-	for (size_t i = 0; i < k && !bad; i++) {
-		if (!*src[i] || (i && strcmp(src[i], src[i - 1]) == 0))
-			continue;
-		bad |= json_array_append_new(arr, text(src[i]));
-		s->nsources++;
-	}
+	for (size_t i = 0; i < k; i++)
+		if (*src[i] && (!i || strcmp(src[i], src[i - 1]) != 0))
+			src[s->nsources++] = src[i];
+	free(s->sources);
+	s->sources = src;
 	s->size = k;
-	free(src);
-	return built(arr, bad);
+	return 0;
 }
 
 static int cmp_story(const void *pa, const void *pb)
@@ -472,95 +548,91 @@ static int cmp_story(const void *pa, const void *pb)
 	return a->id < b->id ? -1 : a->id > b->id;
 }
 
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-/* jansson's dump callback: append to the buffer (one pass, no sizing run). */
-static int buf_append(const char *p, size_t n, void *data)
+static void story_out(struct buf *b, struct story *s)
 {
-	struct buf *b = data;
-	if (GROW(b->p, b->cap, b->len + n + 1) < 0)
-		return -1;
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
-	return 0;
-}
-
-static int buf_line(struct buf *b, json_t *o)
-{
-	if (json_dump_callback(o, buf_append, b, JSON_COMPACT | JSON_REAL_PRECISION(4)) < 0 ||
-	    buf_append("\n", 1, b) < 0)
-		return WF_ENOMEM;
-	return 0;
-}
-
-static json_t *story_json(struct story *s)
-{
+	static const char hex[] = "0123456789abcdef";
 	sort(s->items, s->nitems, sizeof *s->items, cmp_item);
-	char sid[24];
-	snprintf(sid, sizeof sid, "s-%016" PRIx64, s->id);
+	char sid[24] = "\"s-";
+	for (int i = 0; i < 16; i++)
+		sid[3 + i] = hex[(s->id >> (60 - 4 * i)) & 15];
+	sid[19] = '"';
 	size_t ndup = s->nrefs;
-	json_t *items = json_array();
-	int bad = !items;
-	for (size_t i = 0; i < s->nitems; i++) {
-		bad |= json_array_append_new(items, item_json(s->items[i]));
+	for (size_t i = 0; i < s->nitems; i++)
 		ndup += s->items[i]->ndups;
+	B_LIT(b, "{\"story\":");
+	b_raw(b, sid, 20);
+	B_LIT(b, ",\"headline\":");
+	b_str(b, s->headline ? s->headline : "");
+	B_LIT(b, ",\"first_seen\":");
+	b_time(b, s->first_ms);
+	B_LIT(b, ",\"last_seen\":");
+	b_time(b, s->last_ms);
+	B_LIT(b, ",\"sources\":[");
+	for (size_t i = 0; i < s->nsources; i++) {
+		if (i)
+			B_LIT(b, ",");
+		b_str(b, s->sources[i]);
 	}
-	json_t *o = json_object();
-	bad |= !o;
-	bad |= json_object_set_new(o, "story", json_string(sid));
-	bad |= json_object_set_new(o, "headline",
-	                           text(s->headline ? s->headline : ""));
-	bad |= json_object_set_new(o, "first_seen", time_json(s->first_ms));
-	bad |= json_object_set_new(o, "last_seen", time_json(s->last_ms));
-	bad |= json_object_set(o, "sources", s->sources);
-	bad |= json_object_set_new(o, "n_items", json_integer((json_int_t)s->nitems));
-	bad |= json_object_set_new(o, "n_duplicates", json_integer((json_int_t)ndup));
-	bad |= json_object_set_new(o, "items", items);
+	B_LIT(b, "],\"n_items\":");
+	b_int(b, (long long)s->nitems);
+	B_LIT(b, ",\"n_duplicates\":");
+	b_int(b, (long long)ndup);
+	B_LIT(b, ",\"items\":[");
+	for (size_t i = 0; i < s->nitems; i++) {
+		if (i)
+			B_LIT(b, ",");
+		item_out(b, s->items[i]);
+	}
+	B_LIT(b, "]");
 	if (s->nrefs) {
-		json_t *refs = json_array();
-		bad |= !refs;
-		for (size_t i = 0; i < s->nrefs && !bad; i++)
-			bad |= json_array_append_new(refs, dup_json(&s->refs[i]));
-		bad |= json_object_set_new(o, "duplicates", refs);
+		B_LIT(b, ",\"duplicates\":[");
+		for (size_t i = 0; i < s->nrefs; i++) {
+			if (i)
+				B_LIT(b, ",");
+			dup_out(b, &s->refs[i]);
+		}
+		B_LIT(b, "]");
 	}
-	return built(o, bad);
+	B_LIT(b, "}\n");
 }
 
-static json_t *header_json(const struct bundler *bu, const struct day *d,
-                           size_t items, size_t dups)
+static void header_out(struct buf *b, const struct bundler *bu, const struct day *d,
+                       size_t items, size_t dups)
 {
 	const struct wf_config *c = bu->cfg;
 	char day[11];
 	wf_day_format(d->day, day);
-	json_t *params = json_object();
-	int bad = !params;
-	bad |= json_object_set_new(params, "lateness_s", json_integer(c->lateness_ms / 1000));
-	bad |= json_object_set_new(params, "window_s", json_integer(c->dedup.window_ms / 1000));
-	bad |= json_object_set_new(params, "story_idle_s", json_integer(c->cluster.idle_ms / 1000));
-	json_t *counts = json_object();
-	bad |= !counts;
-	bad |= json_object_set_new(counts, "stories", json_integer((json_int_t)d->n));
-	bad |= json_object_set_new(counts, "items", json_integer((json_int_t)items));
-	bad |= json_object_set_new(counts, "duplicates", json_integer((json_int_t)dups));
-	bad |= json_object_set_new(counts, "articles", json_integer((json_int_t)(items + dups)));
-	json_t *o = json_object();
-	bad |= !o;
-	bad |= json_object_set_new(o, "format", json_string(WF_BUNDLE_FORMAT));
-	bad |= json_object_set_new(o, "version", json_integer(WF_BUNDLE_VERSION));
-	bad |= json_object_set_new(o, "generator", json_string("wirefold " WF_VERSION));
-	bad |= json_object_set_new(o, "day", json_string(day));
-	bad |= json_object_set_new(o, "tz", json_string(c->tz));
-	bad |= json_object_set_new(o, "params", params);
-	bad |= json_object_set_new(o, "counts", counts);
-	return built(o, bad);
+	B_LIT(b, "{\"format\":");
+	b_str(b, WF_BUNDLE_FORMAT);
+	B_LIT(b, ",\"version\":");
+	b_int(b, WF_BUNDLE_VERSION);
+	B_LIT(b, ",\"generator\":");
+	b_str(b, "wirefold " WF_VERSION);
+	B_LIT(b, ",\"day\":");
+	b_str(b, day);
+	B_LIT(b, ",\"tz\":");
+	b_str(b, c->tz);
+	B_LIT(b, ",\"params\":{\"lateness_s\":");
+	b_int(b, (long long)(c->lateness_ms / 1000));
+	B_LIT(b, ",\"window_s\":");
+	b_int(b, (long long)(c->dedup.window_ms / 1000));
+	B_LIT(b, ",\"story_idle_s\":");
+	b_int(b, (long long)(c->cluster.idle_ms / 1000));
+	B_LIT(b, "},\"counts\":{\"stories\":");
+	b_int(b, (long long)d->n);
+	B_LIT(b, ",\"items\":");
+	b_int(b, (long long)items);
+	B_LIT(b, ",\"duplicates\":");
+	b_int(b, (long long)dups);
+	B_LIT(b, ",\"articles\":");
+	b_int(b, (long long)(items + dups));
+	B_LIT(b, "}}\n");
 }
 
 /* The day's bundle, compressed, in a malloc'd *z of *zlen bytes (the
- * caller frees it).  Returns 0, WF_ENOMEM or WF_EZSTD. */
-static int day_render(struct bundler *bu, struct day *d, char **z_out, size_t *zlen_out)
+ * caller frees it).  Returns 0, WF_ENOMEM or WF_EZSTD.  Sorts the day's
+ * stories and items (nothing else changes): any thread that owns d. */
+static int day_render(const struct bundler *bu, struct day *d, char **z_out, size_t *zlen_out)
 {
 	int rc = WF_ENOMEM;
 	struct buf body = {0};
@@ -568,25 +640,18 @@ static int day_render(struct bundler *bu, struct day *d, char **z_out, size_t *z
 	size_t items = 0, dups = 0;
 	for (size_t i = 0; i < d->n; i++) {
 		struct story *s = d->stories[i];
-		json_decref(s->sources);
-		if (!(s->sources = story_measure(s)))
+		if (story_measure(s) < 0)
 			goto err_free;
 		items += s->nitems;
 		dups += s->size - s->nitems;
 	}
 	sort(d->stories, d->n, sizeof *d->stories, cmp_story);
-	json_t *hdr = header_json(bu, d, items, dups);
-	rc = buf_line(&body, hdr);
-	json_decref(hdr);
-	for (size_t i = 0; i < d->n && rc == 0; i++) {
-		json_t *o = story_json(d->stories[i]);
-		rc = buf_line(&body, o);
-		json_decref(o);
-	}
-	if (rc < 0)
+	header_out(&body, bu, d, items, dups);
+	for (size_t i = 0; i < d->n; i++)
+		story_out(&body, d->stories[i]);
+	if (body.oom)
 		goto err_free;
 	size_t bound = ZSTD_compressBound(body.len);
-	rc = WF_ENOMEM;
 	if (!(z = malloc(bound)))
 		goto err_free;
 	size_t zlen = ZSTD_compress(z, bound, body.p, body.len, bu->cfg->zstd_level);
@@ -624,8 +689,132 @@ static int day_write(struct bundler *bu, struct day *d)
 		return rc;
 	}
 	d->dirty = false;
-	bu->files_written++;
 	return 0;
+}
+
+/* ---- the writer thread -------------------------------------------------- */
+
+static void *writer_main(void *arg)
+{
+	struct bundler *bu = arg;
+	struct writer *w = &bu->w;
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->n && !w->stop)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (!w->n)
+			break;
+		struct day *d = w->queue[w->head];
+		w->head = (w->head + 1) % w->cap;
+		w->n--;
+		w->busy = true;
+		pthread_mutex_unlock(&w->mu);
+		/* after a failure the days left are dropped: the run stops */
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+		int rc = w->error ? 0 : day_write(bu, d);
+		day_free(d);
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+		pthread_mutex_lock(&w->mu);
+		w->cpu_ns += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
+		w->busy = false;
+		if (rc < 0 && !w->error)
+			w->error = rc;
+		if (rc == 0)
+			bu->files_written++;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* Hand d over to the writer.  Returns 0 or WF_ENOMEM (d is then still the
+ * caller's). */
+static int writer_push(struct writer *w, struct day *d)
+{
+	pthread_mutex_lock(&w->mu);
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 8;
+		struct day **q = malloc(cap * sizeof *q);
+		if (!q) {
+			pthread_mutex_unlock(&w->mu);
+			return WF_ENOMEM;
+		}
+		for (size_t i = 0; i < w->n; i++)
+			q[i] = w->queue[(w->head + i) % w->cap];
+		free(w->queue);
+		w->queue = q;
+		w->cap = cap;
+		w->head = 0;
+	}
+	w->queue[(w->head + w->n) % w->cap] = d;
+	w->n++;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	return 0;
+}
+
+/* Wait until every day handed over is written.  Returns 0 or the writer's
+ * first error.  Without the thread: 0. */
+static int writer_drain(struct bundler *bu)
+{
+	if (!bu->threaded)
+		return 0;
+	struct writer *w = &bu->w;
+	pthread_mutex_lock(&w->mu);
+	while (w->n || w->busy)
+		pthread_cond_wait(&w->cv, &w->mu);
+	int rc = w->error;
+	pthread_mutex_unlock(&w->mu);
+	return rc;
+}
+
+/* The writer's first error so far, without waiting. */
+static int writer_error(struct bundler *bu)
+{
+	if (!bu->threaded)
+		return 0;
+	pthread_mutex_lock(&bu->w.mu);
+	int rc = bu->w.error;
+	pthread_mutex_unlock(&bu->w.mu);
+	return rc;
+}
+
+static int writer_start(struct bundler *bu)
+{
+	struct writer *w = &bu->w;
+	if (pthread_mutex_init(&w->mu, NULL) != 0)
+		return WF_ENOMEM;
+	if (pthread_cond_init(&w->cv, NULL) != 0) {
+		pthread_mutex_destroy(&w->mu);
+		return WF_ENOMEM;
+	}
+	if (pthread_create(&w->thread, NULL, writer_main, bu) != 0) {
+		pthread_cond_destroy(&w->cv);
+		pthread_mutex_destroy(&w->mu);
+		return WF_ENOMEM;
+	}
+	bu->threaded = true;
+	return 0;
+}
+
+static void writer_stop(struct bundler *bu)
+{
+	if (!bu->threaded)
+		return;
+	struct writer *w = &bu->w;
+	pthread_mutex_lock(&w->mu);
+	w->stop = true;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	/* what a failed run left unwritten */
+	for (; w->n; w->n--, w->head = (w->head + 1) % w->cap)
+		day_free(w->queue[w->head]);
+	free(w->queue);
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	bu->threaded = false;
 }
 
 /* ---- reading back a written day ---------------------------------------- */
@@ -795,7 +984,15 @@ static struct day *open_day(struct bundler *bu, int32_t day)
 			return bu->days[i];
 	if (GROW(bu->days, bu->capdays, bu->ndays + 1) < 0)
 		return NULL;
-	struct day *d = was_written(bu, day) ? day_load(bu, day) : day_new(day);
+	struct day *d;
+	if (was_written(bu, day)) {
+		/* its bundle may still be on its way to the disk */
+		if (writer_drain(bu) < 0)
+			return NULL;
+		d = day_load(bu, day);
+	} else {
+		d = day_new(day);
+	}
 	if (!d)
 		return NULL;
 	bu->days[bu->ndays++] = d;
@@ -806,17 +1003,23 @@ static struct day *open_day(struct bundler *bu, int32_t day)
 static int close_day(struct bundler *bu, size_t i)
 {
 	struct day *d = bu->days[i];
-	if (d->dirty) {
-		int rc = day_write(bu, d);
-		if (rc < 0)
-			return rc;
-	}
 	if (!was_written(bu, d->day)) {
 		if (GROW(bu->written, bu->capwritten, bu->nwritten + 1) < 0)
 			return WF_ENOMEM;
 		bu->written[bu->nwritten++] = d->day;
 	}
-	day_free(d);
+	if (d->dirty && bu->threaded) {
+		if (writer_push(&bu->w, d) < 0)
+			return WF_ENOMEM;
+	} else {
+		if (d->dirty) {
+			int rc = day_write(bu, d);
+			if (rc < 0)
+				return rc;
+			bu->files_written++;
+		}
+		day_free(d);
+	}
 	bu->days[i] = bu->days[--bu->ndays];
 	return 0;
 }
@@ -868,7 +1071,7 @@ static int bundle_init(void **self, const struct wf_config *cfg)
 		return WF_ENOMEM;
 	bu->cfg = cfg;
 	bu->now_ms = INT64_MIN;
-	if (find_bundles(bu) < 0) {
+	if (find_bundles(bu) < 0 || (cfg->threads > 1 && writer_start(bu) < 0)) {
 		bundle_free(bu);
 		return WF_ENOMEM;
 	}
@@ -879,13 +1082,16 @@ static int bundle_init(void **self, const struct wf_config *cfg)
 static int bundle_process(void *self, struct wf_batch *b)
 {
 	struct bundler *bu = self;
+	if (writer_error(bu) < 0)
+		return WF_FLOW_ERROR; /* the writer said why */
 	for (size_t i = 0; i < b->n; i++) {
 		const struct wf_article *a = &b->items[i];
 		if (a->rejected)
 			continue;
 		struct day *d = open_day(bu, wf_day_of(a->time_ms));
 		if (!d || day_add(d, a, bu->seq++) < 0) {
-			fprintf(stderr, "wirefold: out of memory in the bundle stage\n");
+			if (writer_error(bu) == 0)
+				fprintf(stderr, "wirefold: out of memory in the bundle stage\n");
 			return WF_FLOW_ERROR;
 		}
 		if (a->time_ms > bu->now_ms)
@@ -916,10 +1122,14 @@ static int bundle_flush(void *self)
 		/* The days stay open: the state carries them to the next run
 		 * as they are, so that run decides as one long run would; but
 		 * each is written now, so the bundles hold all that was read. */
-		for (size_t i = 0; i < bu->ndays; i++)
-			if (bu->days[i]->dirty && day_write(bu, bu->days[i]) < 0)
+		for (size_t i = 0; i < bu->ndays; i++) {
+			if (!bu->days[i]->dirty)
+				continue;
+			if (day_write(bu, bu->days[i]) < 0)
 				return WF_FLOW_ERROR;
-		return WF_FLOW_OK;
+			bu->files_written++;
+		}
+		return writer_drain(bu) < 0 ? WF_FLOW_ERROR : WF_FLOW_OK;
 	}
 	while (bu->ndays) {
 		/* oldest first, so a failure leaves the newest days unwritten
@@ -932,7 +1142,7 @@ static int bundle_flush(void *self)
 			return WF_FLOW_ERROR;
 		sort(bu->days, bu->ndays, sizeof *bu->days, cmp_day);
 	}
-	return WF_FLOW_OK;
+	return writer_drain(bu) < 0 ? WF_FLOW_ERROR : WF_FLOW_OK;
 }
 
 static void bundle_free(void *self)
@@ -940,6 +1150,7 @@ static void bundle_free(void *self)
 	struct bundler *bu = self;
 	if (!bu)
 		return;
+	writer_stop(bu);
 	for (size_t i = 0; i < bu->ndays; i++)
 		day_free(bu->days[i]);
 	free(bu->days);
@@ -956,6 +1167,9 @@ static void bundle_free(void *self)
 static int bundle_save(void *self, struct wf_state_out *out)
 {
 	struct bundler *bu = self;
+	/* the state says the days it does not hold are on disk: make it so */
+	if (writer_drain(bu) < 0)
+		return WF_EIO;
 	wf_state_put_i64(out, bu->now_ms);
 	wf_state_put_u64(out, bu->seq);
 	wf_state_put_u32(out, (uint32_t)bu->ndays);
@@ -1062,10 +1276,28 @@ static int bundle_load(void *self, struct wf_state_in *in)
 	return in->error;
 }
 
+uint64_t wf_bundle_writer_cpu_ns(const void *self)
+{
+	struct bundler *bu = (struct bundler *)self; /* its lock, not its data */
+	if (!bu || !bu->threaded)
+		return 0;
+	pthread_mutex_lock(&bu->w.mu);
+	uint64_t ns = bu->w.cpu_ns;
+	pthread_mutex_unlock(&bu->w.mu);
+	return ns;
+}
+
 size_t wf_bundle_stage_written(const void *self)
 {
-	const struct bundler *bu = self;
-	return bu ? bu->files_written : 0;
+	struct bundler *bu = (struct bundler *)self; /* its lock, not its data */
+	if (!bu)
+		return 0;
+	if (!bu->threaded)
+		return bu->files_written;
+	pthread_mutex_lock(&bu->w.mu);
+	size_t n = bu->files_written;
+	pthread_mutex_unlock(&bu->w.mu);
+	return n;
 }
 
 const struct wf_stage_ops wf_bundle_stage = {

@@ -129,6 +129,14 @@ size_t wf_lsh_index_query(const struct wf_lsh_index *ix, const uint64_t *keys,
                           unsigned n, uint32_t *out, size_t max)
 {
 	size_t got = 0;
+	/* Every probe is a cache miss in a table of megabytes: ask for all
+	 * of them first so that they are fetched together, not one by one. */
+	for (unsigned gi = ix->n; gi-- > 0;) {
+		const struct gen *g = &ix->gens[gi];
+		if (g->slots)
+			for (unsigned k = 0; k < n; k++)
+				__builtin_prefetch(&g->slots[home(tag_of(keys[k]), g->mask)]);
+	}
 	for (unsigned gi = ix->n; gi-- > 0;) {
 		const struct gen *g = &ix->gens[gi];
 		if (!g->slots)

@@ -2,6 +2,7 @@
 #include <criterion/criterion.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,4 +170,38 @@ Test(jsonw, long_ids_fit_the_bound)
 	a.canonical = id;
 	same_assignment(&a);
 	free(id);
+}
+
+/* wf_json_real against jansson's own dump of the same real, at the
+ * precision the bundles use and at others, over values with and without
+ * exponents, whole numbers and the containment range the bundles hold. */
+Test(jsonw, reals_as_jansson_writes_them)
+{
+	static const double fixed[] = {0.0,    -0.0,   1.0,     0.5,      0.12345, 0.99995,
+	                               1e-5,   1.5e-7, 123456.0, 1e21,    -2.5e-10, 3.0e100,
+	                               0.0001, 0.00012, 12345.678, 1e+16, 7.0, 100.0};
+	static const int precisions[] = {1, 4, 6, 17};
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	for (size_t pi = 0; pi < sizeof precisions / sizeof *precisions; pi++) {
+		const int prec = precisions[pi];
+		for (size_t i = 0; i < sizeof fixed / sizeof *fixed + 2000; i++) {
+			double v;
+			if (i < sizeof fixed / sizeof *fixed) {
+				v = fixed[i];
+			} else {
+				x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+				/* containments, then anything of any magnitude */
+				v = i % 2 ? (double)(x % 100001) / 100000.0
+				          : ldexp((double)(x >> 11) / 9007199254740992.0, (int)(x % 200) - 100);
+			}
+			json_t *j = json_real(v);
+			char *want = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(prec));
+			char got[WF_JSON_REAL_MAX + 1];
+			size_t n = wf_json_real(got, v, prec);
+			got[n] = 0;
+			cr_assert_str_eq(got, want, "%.17g at precision %d", v, prec);
+			free(want);
+			json_decref(j);
+		}
+	}
 }

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "wirefold/stage.h"
@@ -26,6 +27,10 @@
  * flush() writes every day still open (and with cfg->state_dir keeps them
  * open, for save() to carry to the next run). */
 extern const struct wf_stage_ops wf_bundle_stage;
+
+/* wf_bundle_writer_cpu_ns: CPU time the writer thread (cfg->threads > 1)
+ * spent rendering, compressing and writing days so far; 0 without it. */
+uint64_t wf_bundle_writer_cpu_ns(const void *self);
 
 /* wf_bundle_stage_written: bundle files written so far by this stage state. */
 size_t wf_bundle_stage_written(const void *self);

@@ -25,7 +25,7 @@ struct wf_config {
 	uint64_t checkpoint_every; /* --checkpoint-every: save the state after
 	                            * this many more lines (0: at the end only) */
 	enum wf_emit emit;
-	unsigned threads;        /* worker threads, >= 1 */
+	unsigned threads;        /* threads in all, >= 1: 1 = no workers, no writer */
 	size_t line_max;         /* longest accepted line in bytes (8 MiB) */
 	size_t batch_lines;      /* lines per batch */
 	unsigned max_batches;    /* batches in flight before reading pauses */

@@ -24,6 +24,17 @@ static inline size_t wf_json_string_max(size_t n)
  * Returns the bytes written.  Any thread. */
 size_t wf_json_string(char *out, const char *s, size_t n);
 
+/* The most bytes wf_json_real writes. */
+#define WF_JSON_REAL_MAX 32
+
+/* wf_json_real: write v as jansson dumps a real with
+ * JSON_REAL_PRECISION(precision) (1..17): "%.*g", ".0" appended when that
+ * has neither '.' nor an exponent, and the exponent without '+' or leading
+ * zeros ("1e-05" → "1e-5").  v must be finite.
+ * @out  room for WF_JSON_REAL_MAX bytes; nothing is NUL-terminated.
+ * Returns the bytes written.  Any thread. */
+size_t wf_json_real(char *out, double v, int precision);
+
 /* wf_json_assignment_max: the most bytes wf_json_assignment writes for a. */
 size_t wf_json_assignment_max(const struct wf_article *a);
 
