@@ -21,6 +21,7 @@
 #include <xxhash.h>
 
 #include "wf_version.h"
+#include "wirefold/arena.h"
 #include "wirefold/batch.h"
 #include "wirefold/config.h"
 #include "wirefold/day.h"
@@ -66,6 +67,9 @@ struct story {
 struct day {
 	int32_t day;
 	bool dirty;
+	/* the day's strings and items: freed with it, never one by one (an
+	 * update's replaced text stays until then) */
+	struct wf_arena mem;
 	struct story **stories;
 	size_t n, cap;
 	struct wf_map by_story; /* story id → struct story */
@@ -131,46 +135,23 @@ static void sort(void *base, size_t n, size_t size, int (*cmp)(const void *, con
 
 #define GROW(arr, cap, need) grow((void **)&(arr), &(cap), (need), sizeof *(arr))
 
-static char *dupstr(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
 static uint64_t id_key(const char *id)
 {
 	return XXH3_64bits(id, strlen(id));
 }
 
-static void dup_close(struct dup *d)
+/* A copy of s in the day's memory; NULL for NULL or when out of memory. */
+static char *day_strdup(struct day *d, const char *s)
 {
-	free(d->id);
-	free(d->source);
-	free(d->of);
-}
-
-static void item_free(struct item *it)
-{
-	free(it->id);
-	free(it->version_id);
-	free(it->update_of);
-	free(it->source);
-	free(it->title);
-	free(it->body);
-	for (size_t i = 0; i < it->ndups; i++)
-		dup_close(&it->dups[i]);
-	free(it->dups);
-	free(it);
+	return s ? wf_arena_strndup(&d->mem, s, strlen(s)) : NULL;
 }
 
 static void story_free(struct story *s)
 {
 	for (size_t i = 0; i < s->nitems; i++)
-		item_free(s->items[i]);
+		free(s->items[i]->dups);
 	free(s->items);
-	for (size_t i = 0; i < s->nrefs; i++)
-		dup_close(&s->refs[i]);
 	free(s->refs);
-	free(s->headline);
 	free(s->sources);
 	free(s);
 }
@@ -185,6 +166,7 @@ static void day_free(struct day *d)
 	wf_map_close(&d->by_story);
 	wf_map_close(&d->by_item);
 	wf_map_close(&d->on_disk);
+	wf_arena_close(&d->mem);
 	free(d);
 }
 
@@ -194,6 +176,7 @@ static struct day *day_new(int32_t day)
 	if (!d)
 		return NULL;
 	d->day = day;
+	wf_arena_init(&d->mem, 256 << 10);
 	if (wf_map_init(&d->by_story) < 0 || wf_map_init(&d->by_item) < 0 ||
 	    wf_map_init(&d->on_disk) < 0) {
 		wf_map_close(&d->by_story);
@@ -231,71 +214,67 @@ static int story_add_item(struct day *d, struct story *s, struct item *it)
 	return 0;
 }
 
-static int set_headline(struct story *s, const char *h)
+static int set_headline(struct day *d, struct story *s, const char *h)
 {
 	if (!h || !*h || (s->headline && strcmp(s->headline, h) == 0))
 		return 0;
-	char *c = strdup(h);
+	char *c = day_strdup(d, h);
 	if (!c)
 		return WF_ENOMEM;
-	free(s->headline);
 	s->headline = c;
 	return 0;
 }
 
 /* ---- adding articles -------------------------------------------------- */
 
-static struct item *item_from(const struct wf_article *a, uint64_t seq)
+/* A new item, or NULL when out of memory (what it took stays in the day's
+ * memory until the day goes). */
+static struct item *item_new(struct day *d)
 {
-	struct item *it = calloc(1, sizeof *it);
-	if (!it)
-		return NULL;
-	it->id = strdup(a->id);
-	it->source = strdup(a->source);
-	it->title = strdup(a->title);
-	it->body = strdup(a->body);
-	it->time_ms = a->time_ms;
-	it->seq = seq;
-	if (!it->id || !it->source || !it->title || !it->body) {
-		item_free(it);
-		return NULL;
-	}
+	struct item *it = wf_arena_alloc(&d->mem, sizeof *it);
+	if (it)
+		memset(it, 0, sizeof *it);
 	return it;
 }
 
-static int dup_from(struct dup *d, const struct wf_article *a, const char *of)
+static struct item *item_from(struct day *d, const struct wf_article *a, uint64_t seq)
+{
+	struct item *it = item_new(d);
+	if (!it)
+		return NULL;
+	it->id = day_strdup(d, a->id);
+	it->source = day_strdup(d, a->source);
+	it->title = day_strdup(d, a->title);
+	it->body = day_strdup(d, a->body);
+	it->time_ms = a->time_ms;
+	it->seq = seq;
+	if (!it->id || !it->source || !it->title || !it->body)
+		return NULL;
+	return it;
+}
+
+static int dup_from(struct day *day, struct dup *d, const struct wf_article *a, const char *of)
 {
 	memset(d, 0, sizeof *d);
-	d->id = strdup(a->id);
-	d->source = strdup(a->source);
-	d->of = dupstr(of);
+	d->id = day_strdup(day, a->id);
+	d->source = day_strdup(day, a->source);
+	d->of = day_strdup(day, of);
 	d->time_ms = a->time_ms;
 	d->sim = a->similarity;
 	d->kind = a->kind;
-	if (!d->id || !d->source || (of && !d->of)) {
-		dup_close(d);
+	if (!d->id || !d->source || (of && !d->of))
 		return WF_ENOMEM;
-	}
 	return 0;
 }
 
 /* An update replaces the text shown for its item; the item keeps the first
  * version's id and time, and lists the update among its versions. */
-static int apply_update(struct item *it, const struct wf_article *a)
+static int apply_update(struct day *d, struct item *it, const struct wf_article *a)
 {
-	char *t = strdup(a->title), *b = strdup(a->body), *v = strdup(a->id);
-	char *s = strdup(a->source);
-	if (!t || !b || !v || !s) {
-		free(t);
-		free(b);
-		free(v);
-		free(s);
+	char *t = day_strdup(d, a->title), *b = day_strdup(d, a->body);
+	char *v = day_strdup(d, a->id), *s = day_strdup(d, a->source);
+	if (!t || !b || !v || !s)
 		return WF_ENOMEM;
-	}
-	free(it->title);
-	free(it->body);
-	free(it->version_id);
-	free(it->source);
 	it->title = t;
 	it->body = b;
 	it->version_id = v;
@@ -316,7 +295,7 @@ static int day_add(struct day *d, const struct wf_article *a, uint64_t seq)
 	if (already_on_disk(d, a->id))
 		return 0;
 	struct story *s = day_story(d, a->story);
-	if (!s || set_headline(s, a->story_headline) < 0)
+	if (!s || set_headline(d, s, a->story_headline) < 0)
 		return WF_ENOMEM;
 	d->dirty = true;
 	struct item *canon = NULL;
@@ -326,32 +305,28 @@ static int day_add(struct day *d, const struct wf_article *a, uint64_t seq)
 			canon = NULL; /* 64-bit hash collision: keep it as a reference */
 	}
 	if (a->kind == WF_KIND_NEW || (a->kind == WF_KIND_UPDATE && !canon)) {
-		struct item *it = item_from(a, seq);
+		struct item *it = item_from(d, a, seq);
 		if (!it)
 			return WF_ENOMEM;
-		if (a->kind == WF_KIND_UPDATE && !(it->update_of = strdup(a->canonical))) {
-			item_free(it);
+		if (a->kind == WF_KIND_UPDATE && !(it->update_of = day_strdup(d, a->canonical)))
 			return WF_ENOMEM;
-		}
-		if (story_add_item(d, s, it) < 0) {
-			item_free(it);
+		if (story_add_item(d, s, it) < 0)
 			return WF_ENOMEM;
-		}
 		if (!s->headline)
-			return set_headline(s, a->title);
+			return set_headline(d, s, a->title);
 		return 0;
 	}
 	if (canon) {
 		if (GROW(canon->dups, canon->capdups, canon->ndups + 1) < 0 ||
-		    dup_from(&canon->dups[canon->ndups], a, NULL) < 0)
+		    dup_from(d, &canon->dups[canon->ndups], a, NULL) < 0)
 			return WF_ENOMEM;
 		canon->ndups++;
 		if (a->kind == WF_KIND_UPDATE)
-			return apply_update(canon, a);
+			return apply_update(d, canon, a);
 		return 0;
 	}
 	if (GROW(s->refs, s->caprefs, s->nrefs + 1) < 0 ||
-	    dup_from(&s->refs[s->nrefs], a, a->canonical) < 0)
+	    dup_from(d, &s->refs[s->nrefs], a, a->canonical) < 0)
 		return WF_ENOMEM;
 	s->nrefs++;
 	return 0;
@@ -828,10 +803,9 @@ static int64_t json_time(json_t *v)
 	return ms;
 }
 
-static char *json_strdup(json_t *o, const char *key)
+static char *json_strdup(struct day *d, json_t *o, const char *key)
 {
-	const char *s = json_string_value(json_object_get(o, key));
-	return s ? strdup(s) : NULL;
+	return day_strdup(d, json_string_value(json_object_get(o, key)));
 }
 
 static enum wf_kind kind_of(json_t *o)
@@ -840,19 +814,17 @@ static enum wf_kind kind_of(json_t *o)
 	return k && strcmp(k, "update") == 0 ? WF_KIND_UPDATE : WF_KIND_DUP;
 }
 
-static int dup_load(struct dup *d, json_t *o)
+static int dup_load(struct day *day, struct dup *d, json_t *o)
 {
 	memset(d, 0, sizeof *d);
-	d->id = json_strdup(o, "id");
-	d->source = json_strdup(o, "source");
-	d->of = json_strdup(o, "of");
+	d->id = json_strdup(day, o, "id");
+	d->source = json_strdup(day, o, "source");
+	d->of = json_strdup(day, o, "of");
 	d->time_ms = json_time(json_object_get(o, "time"));
 	d->sim = json_number_value(json_object_get(o, "similarity"));
 	d->kind = kind_of(o);
-	if (!d->id || !d->source) {
-		dup_close(d);
+	if (!d->id || !d->source)
 		return WF_EFORMAT;
-	}
 	return 0;
 }
 
@@ -871,38 +843,34 @@ static int load_story(struct loader *l, json_t *o)
 	if (!sid || sscanf(sid, "s-%" SCNx64, &id) != 1)
 		return WF_EFORMAT;
 	struct story *s = day_story(l->d, id);
-	if (!s || set_headline(s, json_string_value(json_object_get(o, "headline"))) < 0)
+	if (!s || set_headline(l->d, s, json_string_value(json_object_get(o, "headline"))) < 0)
 		return WF_ENOMEM;
 	size_t i;
 	json_t *v;
 	json_array_foreach(json_object_get(o, "items"), i, v) {
-		struct item *it = calloc(1, sizeof *it);
+		struct item *it = item_new(l->d);
 		if (!it)
 			return WF_ENOMEM;
-		it->id = json_strdup(v, "id");
-		it->source = json_strdup(v, "source");
-		it->title = json_strdup(v, "title");
-		it->body = json_strdup(v, "body");
-		it->version_id = json_strdup(v, "version_id");
-		it->update_of = json_strdup(v, "update_of");
+		it->id = json_strdup(l->d, v, "id");
+		it->source = json_strdup(l->d, v, "source");
+		it->title = json_strdup(l->d, v, "title");
+		it->body = json_strdup(l->d, v, "body");
+		it->version_id = json_strdup(l->d, v, "version_id");
+		it->update_of = json_strdup(l->d, v, "update_of");
 		it->time_ms = json_time(json_object_get(v, "time"));
 		it->seq = l->bu->seq++;
 		if (it->id && !l->from_state &&
-		    wf_map_put(&l->d->on_disk, id_key(it->id), it->id) < 0) {
-			item_free(it);
+		    wf_map_put(&l->d->on_disk, id_key(it->id), it->id) < 0)
 			return WF_ENOMEM;
-		}
 		if (!it->id || !it->source || !it->title || !it->body ||
-		    story_add_item(l->d, s, it) < 0) {
-			item_free(it);
+		    story_add_item(l->d, s, it) < 0)
 			return WF_EFORMAT;
-		}
 		size_t j;
 		json_t *dv;
 		json_array_foreach(json_object_get(v, "duplicates"), j, dv) {
 			if (GROW(it->dups, it->capdups, it->ndups + 1) < 0)
 				return WF_ENOMEM;
-			if (dup_load(&it->dups[it->ndups], dv) < 0)
+			if (dup_load(l->d, &it->dups[it->ndups], dv) < 0)
 				return WF_EFORMAT;
 			const char *did = it->dups[it->ndups++].id;
 			if (!l->from_state && wf_map_put(&l->d->on_disk, id_key(did), (void *)did) < 0)
@@ -912,7 +880,7 @@ static int load_story(struct loader *l, json_t *o)
 	json_array_foreach(json_object_get(o, "duplicates"), i, v) {
 		if (GROW(s->refs, s->caprefs, s->nrefs + 1) < 0)
 			return WF_ENOMEM;
-		if (dup_load(&s->refs[s->nrefs], v) < 0)
+		if (dup_load(l->d, &s->refs[s->nrefs], v) < 0)
 			return WF_EFORMAT;
 		const char *rid = s->refs[s->nrefs++].id;
 		if (!l->from_state && wf_map_put(&l->d->on_disk, id_key(rid), (void *)rid) < 0)
