@@ -39,7 +39,7 @@
  * The number of shared bands grows with the Jaccard similarity, so a copy
  * ranks far above texts that merely share a stock phrase ("said in a
  * statement"), whose count grows with the window's population. */
-enum { SIMHASH_BLOCKS = 4, MAX_HITS = 4096, MAX_VERIFY = 16 };
+enum { SIMHASH_BLOCKS = 4, MAX_HITS = 4096, MAX_VERIFY = 16, HIT_SLOTS = 2 * MAX_HITS };
 
 struct entry {
 	uint64_t seq;
@@ -66,6 +66,7 @@ struct dedup {
 	struct wf_lsh_index *index; /* band keys → entry seq (low 32 bits) */
 	uint32_t hits[MAX_HITS];    /* query scratch */
 	struct ranked ranked[MAX_HITS];
+	uint32_t slot[HIT_SLOTS];   /* count_hits' table, left empty */
 	size_t entry_bytes;         /* of the entries held */
 	struct wf_dedup_stats peak;
 };
@@ -242,6 +243,8 @@ static uint32_t overlap_upto(const uint32_t *a, uint32_t na, const uint32_t *b, 
 {
 	uint32_t i = 0, j = 0, n = 0;
 #ifdef __SSE2__
+	/* bits set in a 4-bit mask (x86-64's baseline has no popcnt) */
+	static const uint8_t pop4[16] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4};
 	while (i + 4 <= na && j + 4 <= nb) {
 		if (n + (na - i < nb - j ? na - i : nb - j) < need)
 			return n;
@@ -251,7 +254,7 @@ static uint32_t overlap_upto(const uint32_t *a, uint32_t na, const uint32_t *b, 
 		eq = _mm_or_si128(eq, _mm_cmpeq_epi32(va, _mm_shuffle_epi32(vb, _MM_SHUFFLE(0, 3, 2, 1))));
 		eq = _mm_or_si128(eq, _mm_cmpeq_epi32(va, _mm_shuffle_epi32(vb, _MM_SHUFFLE(1, 0, 3, 2))));
 		eq = _mm_or_si128(eq, _mm_cmpeq_epi32(va, _mm_shuffle_epi32(vb, _MM_SHUFFLE(2, 1, 0, 3))));
-		n += (uint32_t)__builtin_popcount((unsigned)_mm_movemask_ps(_mm_castsi128_ps(eq)));
+		n += pop4[_mm_movemask_ps(_mm_castsi128_ps(eq))];
 		const uint32_t amax = a[i + 3], bmax = b[j + 3];
 		i += amax <= bmax ? 4 : 0;
 		j += bmax <= amax ? 4 : 0;
@@ -318,48 +321,71 @@ static struct verdict verify(const struct dedup *d, const struct wf_fingerprint 
 	return v;
 }
 
-static int cmp_seq(const void *a, const void *b)
+/* x ranks before y: more shared keys, and among equals the newer entry */
+static bool ranks_before(struct ranked x, struct ranked y)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return (x > y) - (x < y);
+	return x.hits != y.hits ? x.hits > y.hits : x.seq > y.seq;
 }
 
-/* The best earlier entry the article duplicates, or NULL. */
-/* more shared keys first; among equals the newer entry */
-static int cmp_ranked(const void *a, const void *b)
+/* The hits counted per entry, into d->ranked; returns how many entries.
+ * A small open-addressing table: a query has some hundreds of hits. */
+static size_t count_hits(struct dedup *d, const uint32_t *hit, size_t nh)
 {
-	const struct ranked *x = a, *y = b;
-	if (x->hits != y->hits)
-		return x->hits > y->hits ? -1 : 1;
-	return (x->seq < y->seq) - (x->seq > y->seq);
+	struct ranked *r = d->ranked;
+	uint32_t *slot = d->slot; /* index into r + 1; 0 = empty */
+	uint32_t mask = HIT_SLOTS - 1;
+	size_t nr = 0;
+	for (size_t i = 0; i < nh; i++) {
+		uint32_t h = (hit[i] * 0x9E3779B1u) & mask;
+		while (slot[h] && r[slot[h] - 1].seq != hit[i])
+			h = (h + 1) & mask;
+		if (slot[h]) {
+			r[slot[h] - 1].hits++;
+		} else {
+			r[nr] = (struct ranked){hit[i], 1};
+			slot[h] = (uint32_t)++nr;
+		}
+	}
+	for (size_t i = 0; i < nr; i++) { /* leave the table empty */
+		uint32_t h = (r[i].seq * 0x9E3779B1u) & mask;
+		while (slot[h])
+			slot[h] = 0, h = (h + 1) & mask;
+	}
+	return nr;
 }
 
-static int cmp_ranked_seq(const void *a, const void *b)
+/* The MAX_VERIFY entries that rank first (all when fewer), oldest first,
+ * into r[0..return). */
+static size_t select_ranked(struct ranked *r, size_t nr)
 {
-	const struct ranked *x = a, *y = b;
-	return (x->seq > y->seq) - (x->seq < y->seq);
+	size_t k = 0; /* r[0..k): the best so far, best first */
+	for (size_t i = 0; i < nr; i++) {
+		struct ranked x = r[i];
+		if (k == MAX_VERIFY && !ranks_before(x, r[k - 1]))
+			continue;
+		size_t j = k < MAX_VERIFY ? k++ : k - 1;
+		for (; j > 0 && ranks_before(x, r[j - 1]); j--)
+			r[j] = r[j - 1];
+		r[j] = x;
+	}
+	/* verified oldest first: among equal containments the first wins */
+	for (size_t i = 1; i < k; i++) {
+		struct ranked x = r[i];
+		size_t j = i;
+		for (; j > 0 && r[j - 1].seq > x.seq; j--)
+			r[j] = r[j - 1];
+		r[j] = x;
+	}
+	return k;
 }
 
 /* The best earlier entry the article duplicates, or NULL. */
 static const struct entry *best_match(struct dedup *d, const struct wf_article *a,
                                       const uint64_t *keys, struct verdict *out)
 {
-	uint32_t *hit = d->hits;
-	size_t nh = wf_lsh_index_query(d->index, keys, n_keys(d), hit, MAX_HITS);
-	qsort(hit, nh, sizeof *hit, cmp_seq);
+	size_t nh = wf_lsh_index_query(d->index, keys, n_keys(d), d->hits, MAX_HITS);
 	struct ranked *r = d->ranked;
-	size_t nr = 0;
-	for (size_t i = 0; i < nh; i++) {
-		if (nr && r[nr - 1].seq == hit[i])
-			r[nr - 1].hits++;
-		else
-			r[nr++] = (struct ranked){hit[i], 1};
-	}
-	if (nr > MAX_VERIFY) {
-		qsort(r, nr, sizeof *r, cmp_ranked);
-		nr = MAX_VERIFY;
-		qsort(r, nr, sizeof *r, cmp_ranked_seq);
-	}
+	size_t nr = select_ranked(r, count_hits(d, d->hits, nh));
 	/* the candidates' entries and sets are cache misses: fetch them
 	 * together */
 	for (size_t i = 0; i < nr; i++) {
