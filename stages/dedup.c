@@ -2,9 +2,8 @@
  *
  * Every accepted article enters an index that holds the articles of the last
  * window_ms of event time.  A new article finds its candidates there by
- * MinHash LSH bands and by SimHash blocks (Manku et al.: with 4 blocks of 16
- * bits, two hashes within Hamming distance 3 agree on at least one block),
- * verifies each on the exact shingle sets, and checks that the facts agree:
+ * MinHash LSH bands of the whole text and of its lede, verifies the entries
+ * that share the most bands on the exact shingle sets, and checks that the facts agree:
  * the numbers and capitalised names of the shorter text must be found in the
  * longer one.  The best verified candidate makes the article a `dup` of its
  * canonical item, or an `update` when the article is a fuller version that
@@ -39,7 +38,7 @@
  * The number of shared bands grows with the Jaccard similarity, so a copy
  * ranks far above texts that merely share a stock phrase ("said in a
  * statement"), whose count grows with the window's population. */
-enum { SIMHASH_BLOCKS = 4, MAX_HITS = 4096, MAX_VERIFY = 16, HIT_SLOTS = 2 * MAX_HITS };
+enum { MAX_HITS = 4096, MAX_VERIFY = 16, HIT_SLOTS = 2 * MAX_HITS };
 
 struct entry {
 	uint64_t seq;
@@ -75,7 +74,7 @@ struct dedup {
 
 static unsigned n_keys(const struct dedup *d)
 {
-	return d->bands + d->lede_bands + SIMHASH_BLOCKS;
+	return d->bands + d->lede_bands;
 }
 
 static void make_keys(const struct dedup *d, const struct wf_fingerprint *fp,
@@ -92,10 +91,6 @@ static void make_keys(const struct dedup *d, const struct wf_fingerprint *fp,
 		for (unsigned r = 0; r < d->lede_rows; r++)
 			h = wf_hash_combine(h, fp->lede[b * d->lede_rows + r]);
 		keys[d->bands + b] = wf_hash_finish(h);
-	}
-	for (unsigned s = 0; s < SIMHASH_BLOCKS; s++) {
-		uint64_t block = (fp->simhash >> (16 * s)) & 0xffff;
-		keys[d->bands + d->lede_bands + s] = wf_hash_finish(0x73696d00ull + ((uint64_t)s << 16) + block);
 	}
 }
 
@@ -453,7 +448,7 @@ static int dedup_article(struct dedup *d, struct wf_batch *b, struct wf_article 
 	while (d->n && d->ring[d->head]->time_ms < d->now_ms - d->p.window_ms)
 		pop_oldest(d);
 	wf_lsh_index_expire(d->index, d->now_ms - d->p.window_ms);
-	uint64_t keys[2 * WF_MINHASH_MAX + SIMHASH_BLOCKS];
+	uint64_t keys[2 * WF_MINHASH_MAX];
 	make_keys(d, &a->fp, keys);
 	struct verdict v = {0};
 	const struct entry *y = best_match(d, a, keys, &v);
