@@ -8,20 +8,27 @@
 #include "wirefold/error.h"
 #include "wirefold/state.h"
 
-struct slot {
-	uint32_t tag; /* 0: empty */
-	uint32_t value;
-};
+/* A slot is 4 bytes: 12 bits of the key as a tag (never 0: 0 is an empty
+ * slot) over 20 bits of the value, less its generation's first value.  The
+ * slot's position comes from 32 other bits of the key, so a query matches
+ * 12 + log2(capacity) bits of a key; a false hit costs the caller one
+ * verification, about once per ten queries.  Since the slots do not hold
+ * their keys, a table never grows: a generation that is full (3/4 of its
+ * slots, 2^20 values) is closed and a new one, twice as large, takes over
+ * before its time.  Each new table is sized for a span's pairs at the rate
+ * the last one filled, so that they run about 3/4 full. */
+enum { VALUE_BITS = 20, TAG_SHIFT = 52, MAX_REL = (1u << VALUE_BITS) - 1 };
 
 struct gen {
 	int64_t t_start; /* time of its first pair */
 	int64_t t_max;   /* newest pair */
-	struct slot *slots;
-	uint32_t mask;   /* capacity - 1 */
+	uint32_t *slots;
+	uint32_t cap;    /* slots (any count) */
 	uint32_t used;
+	uint32_t base;   /* its first value */
 };
 
-enum { MAX_GENS = 64, FIRST_CAP = 1024 };
+enum { MAX_GENS = 64, FIRST_CAP = 4096 };
 
 struct wf_lsh_index {
 	int64_t span_ms;
@@ -31,13 +38,14 @@ struct wf_lsh_index {
 
 static uint32_t tag_of(uint64_t key)
 {
-	uint32_t t = (uint32_t)(key >> 32);
+	uint32_t t = (uint32_t)(key >> TAG_SHIFT);
 	return t ? t : 1;
 }
 
-static uint32_t home(uint32_t tag, uint32_t mask)
+/* position of the key: multiply-shift over any capacity (Lemire) */
+static uint32_t home(uint64_t key, uint32_t cap)
 {
-	return (tag * 0x9E3779B1u) & mask;
+	return (uint32_t)(((key & 0xffffffffu) * (uint64_t)cap) >> 32);
 }
 
 struct wf_lsh_index *wf_lsh_index_new(int64_t span_ms)
@@ -62,38 +70,18 @@ void wf_lsh_index_free(struct wf_lsh_index *ix)
  * other bands still find the newcomers. */
 enum { MAX_PER_KEY = 48 };
 
-static void put(struct gen *g, uint32_t tag, uint32_t value)
+static void put(struct gen *g, uint64_t key, uint32_t value)
 {
-	uint32_t i = home(tag, g->mask), same = 0;
-	while (g->slots[i].tag) {
-		if (g->slots[i].tag == tag && ++same >= MAX_PER_KEY)
+	const uint32_t tag = tag_of(key);
+	uint32_t i = home(key, g->cap), same = 0;
+	while (g->slots[i]) {
+		if (g->slots[i] >> VALUE_BITS == tag && ++same >= MAX_PER_KEY)
 			return;
-		i = (i + 1) & g->mask;
+		if (++i == g->cap)
+			i = 0;
 	}
-	g->slots[i].tag = tag;
-	g->slots[i].value = value;
+	g->slots[i] = tag << VALUE_BITS | (value - g->base);
 	g->used++;
-}
-
-static int grow(struct gen *g)
-{
-	uint32_t cap = g->slots ? (g->mask + 1) * 2 : FIRST_CAP;
-	if (cap == 0)
-		return WF_ENOMEM;
-	struct slot *old = g->slots;
-	uint32_t oldcap = old ? g->mask + 1 : 0;
-	g->slots = calloc(cap, sizeof *g->slots);
-	if (!g->slots) {
-		g->slots = old;
-		return WF_ENOMEM;
-	}
-	g->mask = cap - 1;
-	g->used = 0;
-	for (uint32_t i = 0; i < oldcap; i++)
-		if (old[i].tag)
-			put(g, old[i].tag, old[i].value);
-	free(old);
-	return 0;
 }
 
 static void drop_oldest(struct wf_lsh_index *ix)
@@ -103,23 +91,54 @@ static void drop_oldest(struct wf_lsh_index *ix)
 	ix->n--;
 }
 
+/* whether n more pairs of value fit in g */
+static bool fits(const struct gen *g, unsigned n, uint32_t value)
+{
+	return (uint64_t)(g->used + n) * 4 <= (uint64_t)g->cap * 3 && value - g->base <= MAX_REL;
+}
+
+/* Start a generation at time_ms for pairs from value on, of cap slots. */
+static int open_gen(struct wf_lsh_index *ix, int64_t time_ms, uint32_t value, uint64_t cap)
+{
+	if (cap > UINT32_MAX / 2)
+		cap = UINT32_MAX / 2;
+	uint32_t *slots = calloc((size_t)cap, sizeof *slots);
+	if (!slots)
+		return WF_ENOMEM;
+	if (ix->n == MAX_GENS)
+		drop_oldest(ix); /* a window of more than 64 tables: forget */
+	struct gen *g = &ix->gens[ix->n++];
+	*g = (struct gen){.t_start = time_ms, .t_max = time_ms, .slots = slots,
+	                  .cap = (uint32_t)cap, .base = value};
+	return 0;
+}
+
 int wf_lsh_index_add(struct wf_lsh_index *ix, int64_t time_ms, const uint64_t *keys,
                      unsigned n, uint32_t value)
 {
 	struct gen *g = ix->n ? &ix->gens[ix->n - 1] : NULL;
-	if (!g || time_ms >= g->t_start + ix->span_ms) {
-		if (ix->n == MAX_GENS)
-			drop_oldest(ix); /* a window of more than 64 spans: forget */
-		g = &ix->gens[ix->n++];
-		memset(g, 0, sizeof *g);
-		g->t_start = g->t_max = time_ms;
-	}
-	/* keep the load at most 3/4: linear probing stays short */
-	while ((uint64_t)(g->used + n) * 4 > (uint64_t)(g->slots ? g->mask + 1 : 0) * 3)
-		if (grow(g) < 0)
+	if (!g || time_ms >= g->t_start + ix->span_ms || !fits(g, n, value)) {
+		/* room for a span at the rate the last table filled, 3/4 full
+		 * (at most 16 times its size: a burst of one instant is no
+		 * rate) */
+		uint64_t cap = FIRST_CAP;
+		if (g) {
+			int64_t took = time_ms - g->t_start;
+			took = took < 1 ? 1 : took > ix->span_ms ? ix->span_ms : took;
+			double want = (double)g->used * (double)ix->span_ms / (double)took / 0.75;
+			double most = 16.0 * g->cap;
+			cap = (uint64_t)(want < most ? want : most);
+		}
+		if (cap < FIRST_CAP)
+			cap = FIRST_CAP;
+		while ((uint64_t)n * 4 > cap * 3)
+			cap *= 2;
+		if (open_gen(ix, time_ms, value, cap) < 0)
 			return WF_ENOMEM;
+		g = &ix->gens[ix->n - 1];
+	}
 	for (unsigned k = 0; k < n; k++)
-		put(g, tag_of(keys[k]), value);
+		put(g, keys[k], value);
 	if (time_ms > g->t_max)
 		g->t_max = time_ms;
 	return 0;
@@ -133,22 +152,20 @@ size_t wf_lsh_index_query(const struct wf_lsh_index *ix, const uint64_t *keys,
 	 * of them first so that they are fetched together, not one by one. */
 	for (unsigned gi = ix->n; gi-- > 0;) {
 		const struct gen *g = &ix->gens[gi];
-		if (g->slots)
-			for (unsigned k = 0; k < n; k++)
-				__builtin_prefetch(&g->slots[home(tag_of(keys[k]), g->mask)]);
+		for (unsigned k = 0; k < n; k++)
+			__builtin_prefetch(&g->slots[home(keys[k], g->cap)]);
 	}
 	for (unsigned gi = ix->n; gi-- > 0;) {
 		const struct gen *g = &ix->gens[gi];
-		if (!g->slots)
-			continue;
 		for (unsigned k = 0; k < n; k++) {
-			uint32_t tag = tag_of(keys[k]);
-			for (uint32_t i = home(tag, g->mask); g->slots[i].tag; i = (i + 1) & g->mask) {
-				if (g->slots[i].tag != tag)
+			const uint32_t tag = tag_of(keys[k]);
+			uint32_t i = home(keys[k], g->cap);
+			for (uint32_t w; (w = g->slots[i]); i = i + 1 == g->cap ? 0 : i + 1) {
+				if (w >> VALUE_BITS != tag)
 					continue;
 				if (got == max)
 					return got;
-				out[got++] = g->slots[i].value;
+				out[got++] = g->base + (w & MAX_REL);
 			}
 		}
 	}
@@ -165,8 +182,7 @@ size_t wf_lsh_index_bytes(const struct wf_lsh_index *ix)
 {
 	size_t b = sizeof *ix;
 	for (unsigned g = 0; g < ix->n; g++)
-		if (ix->gens[g].slots)
-			b += (size_t)(ix->gens[g].mask + 1) * sizeof(struct slot);
+		b += (size_t)ix->gens[g].cap * sizeof *ix->gens[g].slots;
 	return b;
 }
 
@@ -176,15 +192,12 @@ void wf_lsh_index_save(const struct wf_lsh_index *ix, struct wf_state_out *out)
 	wf_state_put_u32(out, ix->n);
 	for (unsigned gi = 0; gi < ix->n; gi++) {
 		const struct gen *g = &ix->gens[gi];
-		uint32_t cap = g->slots ? g->mask + 1 : 0;
 		wf_state_put_i64(out, g->t_start);
 		wf_state_put_i64(out, g->t_max);
-		wf_state_put_u32(out, cap);
+		wf_state_put_u32(out, g->cap);
 		wf_state_put_u32(out, g->used);
-		for (uint32_t i = 0; i < cap && !out->error; i++) {
-			wf_state_put_u32(out, g->slots[i].tag);
-			wf_state_put_u32(out, g->slots[i].value);
-		}
+		wf_state_put_u32(out, g->base);
+		wf_state_put_u32s(out, g->slots, g->cap);
 	}
 }
 
@@ -200,22 +213,18 @@ int wf_lsh_index_load(struct wf_lsh_index *ix, struct wf_state_in *in)
 		g->t_max = wf_state_get_i64(in);
 		uint32_t cap = wf_state_get_u32(in);
 		g->used = wf_state_get_u32(in);
-		ix->n++;
-		if (cap == 0 && g->used == 0)
-			continue;
-		/* a power of two, loaded at most 3/4, and all there */
-		if (cap < FIRST_CAP || (cap & (cap - 1)) || (uint64_t)g->used * 4 > (uint64_t)cap * 3 ||
-		    cap > wf_state_in_left(in) / 8)
+		g->base = wf_state_get_u32(in);
+		/* at least the first size, loaded at most 3/4, and all there */
+		if (in->error || cap < FIRST_CAP || cap > UINT32_MAX / 2 ||
+		    (uint64_t)g->used * 4 > (uint64_t)cap * 3 || cap > wf_state_in_left(in) / 4)
 			goto err_bad;
 		if (!(g->slots = calloc(cap, sizeof *g->slots))) {
 			in->error = WF_ENOMEM;
 			return WF_ENOMEM;
 		}
-		g->mask = cap - 1;
-		for (uint32_t i = 0; i < cap; i++) {
-			g->slots[i].tag = wf_state_get_u32(in);
-			g->slots[i].value = wf_state_get_u32(in);
-		}
+		g->cap = cap;
+		ix->n++;
+		wf_state_get_u32s(in, g->slots, cap);
 	}
 	return in->error;
 

@@ -138,8 +138,8 @@ refused "a truncated state: refused" "is damaged" --lateness $lateness
 printf 'not a state\n' >"$st/st/wirefold.state"
 refused "a file that is not a state: refused" "is not a wirefold state file" --lateness $lateness
 cp "$st.orig/st/wirefold.state" "$st/st/wirefold.state"
-printf '\x02' | dd of="$st/st/wirefold.state" bs=1 seek=8 conv=notrunc status=none
-refused "another state format: refused" "has state format 2" --lateness $lateness
+printf '\x7f' | dd of="$st/st/wirefold.state" bs=1 seek=8 conv=notrunc status=none
+refused "another state format: refused" "has state format 127" --lateness $lateness
 cp "$st.orig/st/wirefold.state" "$st/st/wirefold.state"
 
 flock "$st/st/lock" sleep 3 &

@@ -1,12 +1,15 @@
 /* lshindex.h — a compact multimap from LSH keys to entries, by generations.
  *
- * Each (key, value) pair takes one 8-byte slot: 32 bits of the key as its
- * tag (which also places it) and a 32-bit value.  Pairs go into the current
- * generation, an open-addressing table covering span_ms of event time; a
- * generation is dropped whole once its newest pair is older than what the
- * caller expires, so nothing is deleted pair by pair and entries need not
- * remember their keys.  A 32-bit tag can collide: a query may return a value
- * whose key differed, which the caller's verification rejects.
+ * Each (key, value) pair takes one 4-byte slot: 12 bits of the key as its
+ * tag over the value's offset from its table's first value; 32 other bits of
+ * the key place it.  Pairs go into the current generation, an
+ * open-addressing table covering span_ms of event time (or less, when it
+ * fills up: tables never grow); a generation is dropped whole once its
+ * newest pair is older than what the caller expires, so nothing is deleted
+ * pair by pair and entries need not remember their keys.  Tags are short: a
+ * query may return a value whose key differed (about one in ten queries at
+ * 36 keys), which the caller's verification rejects.  Values are 32-bit and
+ * increasing by at most 2^20 per generation.
  * Not thread-safe. */
 #ifndef WF_LSHINDEX_H
 #define WF_LSHINDEX_H

@@ -43,7 +43,7 @@
 struct wf_config;
 struct wf_stage_ops;
 
-#define WF_STATE_FORMAT 1
+#define WF_STATE_FORMAT 2
 #define WF_STATE_FILE "wirefold.state"
 
 /* ---- writing a section --------------------------------------------------- */
