@@ -21,7 +21,7 @@ static void setup(void)
 	cr_assert_not_null(mkdtemp(dir));
 	wf_config_defaults(&cfg);
 	cfg.out_dir = dir;
-	cfg.threads = 1; /* days are written when they close (see setup_writer) */
+	cfg.threads = 1; /* days are written as they close; some tests set 2 (a writer) */
 	wf_tz_set("UTC");
 }
 
@@ -127,13 +127,17 @@ Test(bundle, every_article_lands_in_its_day, .init = setup, .fini = teardown)
 
 /* With a writer thread a closed day is handed over, not yet written; a
  * late article for it waits for the file and reads it back all the same. */
-static void late_article_rewrites_its_day(void)
+/* @then  hours after day 1's start of the article that closes it: past
+ *        twice the lateness (6 h) after its end, day 1 is read back from
+ *        its bundle; before, it is taken back from memory — the same
+ *        bundle either way */
+static void late_article_rewrites_its_day(int then)
 {
 	void *st;
 	cr_assert_eq(wf_bundle_stage.init(&st, &cfg), 0);
 	struct wf_batch *b = wf_batch_new(16);
 	add(b, "a", H(1), "Reuters", "Alpha", WF_KIND_NEW, NULL);
-	add(b, "c", H(40), "Reuters", "Gamma", WF_KIND_NEW, NULL); /* day 1 written now */
+	add(b, "c", H(then), "Reuters", "Gamma", WF_KIND_NEW, NULL); /* day 1 written now */
 	cr_assert_eq(wf_bundle_stage.process(st, b), WF_FLOW_OK);
 	if (cfg.threads == 1)
 		cr_assert_eq(wf_bundle_stage_written(st), 1);
@@ -172,13 +176,22 @@ static void late_article_rewrites_its_day(void)
 Test(bundle, a_late_article_rewrites_its_day_keeping_what_was_there, .init = setup,
      .fini = teardown)
 {
-	late_article_rewrites_its_day();
+	late_article_rewrites_its_day(40);
+}
+
+Test(bundle, a_late_article_takes_its_day_back_from_memory, .init = setup, .fini = teardown)
+{
+	late_article_rewrites_its_day(31);
 }
 
 Test(bundle, a_late_article_waits_for_the_writer_thread, .init = setup, .fini = teardown)
 {
 	cfg.threads = 2;
-	late_article_rewrites_its_day();
+	late_article_rewrites_its_day(40);
+	teardown();
+	setup();
+	cfg.threads = 2;
+	late_article_rewrites_its_day(31);
 }
 
 Test(bundle, cat_refuses_a_file_that_is_not_a_bundle, .init = setup, .fini = teardown)
