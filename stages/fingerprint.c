@@ -3,7 +3,6 @@
 
 #include <ctype.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,24 +16,9 @@
 #include "wirefold/minhash.h"
 #include "wirefold/stage.h"
 
-/* Sort v[0..n) with an LSD radix sort (4 passes of 8 bits) through tmp,
- * then drop repeats; returns the new length.  For the few hundred values of
- * an article this is several times faster than qsort's callbacks. */
-static uint32_t sort_unique(uint32_t *v, uint32_t *tmp, uint32_t n)
+/* Sort v[0..n) with an LSD radix sort (4 passes of 8 bits) through tmp. */
+static void radix_sort(uint32_t *v, uint32_t *tmp, uint32_t n)
 {
-	if (n < 2)
-		return n;
-	if (n <= 48) {
-		/* few values: insertion sort beats clearing the radix counts */
-		for (uint32_t i = 1; i < n; i++) {
-			const uint32_t x = v[i];
-			uint32_t j = i;
-			for (; j > 0 && v[j - 1] > x; j--)
-				v[j] = v[j - 1];
-			v[j] = x;
-		}
-		goto unique;
-	}
 	uint32_t *src = v, *dst = tmp;
 	for (unsigned shift = 0; shift < 32; shift += 8) {
 		uint32_t count[257] = {0};
@@ -49,11 +33,86 @@ static uint32_t sort_unique(uint32_t *v, uint32_t *tmp, uint32_t n)
 		dst = t;
 	}
 	/* four passes: the sorted values are back in v */
-unique:;
+}
+
+/* Drop repeats from sorted v[0..n); returns the new length. */
+static uint32_t drop_repeats(uint32_t *v, uint32_t n)
+{
 	uint32_t k = 1;
 	for (uint32_t i = 1; i < n; i++)
 		if (v[i] != v[k - 1])
 			v[k++] = v[i];
+	return k;
+}
+
+/* Sort v[0..n) of hashes, using tmp[0..n), then drop repeats; returns the
+ * new length.  The values are uniform, so one counting pass on their top
+ * bits into about n buckets leaves about one value a bucket, and an
+ * insertion sort back into v, which drops repeats on the way (branch-free
+ * when they follow each other), finishes the job in few moves: at the few
+ * hundred values of an article, half the instructions and time of four
+ * radix passes.  Should the buckets be crowded after all, a budget of
+ * moves hands over to the radix sort. */
+static uint32_t sort_unique(uint32_t *v, uint32_t *tmp, uint32_t n)
+{
+	enum { BUCKET_BITS_MAX = 12 };
+	if (n < 2)
+		return n;
+	if (n <= 8) {
+		/* few values: insertion sort beats clearing the radix counts */
+		for (uint32_t i = 1; i < n; i++) {
+			const uint32_t x = v[i];
+			uint32_t j = i;
+			for (; j > 0 && v[j - 1] > x; j--)
+				v[j] = v[j - 1];
+			v[j] = x;
+		}
+		return drop_repeats(v, n);
+	}
+	unsigned bits = 0; /* 2^bits in (n, 2n] */
+	while (bits < BUCKET_BITS_MAX && n >> bits)
+		bits++;
+	if (n >> bits) {
+		radix_sort(v, tmp, n);
+		return drop_repeats(v, n);
+	}
+	const unsigned shift = 32 - bits;
+	uint32_t count[(1u << BUCKET_BITS_MAX) + 1];
+	memset(count, 0, ((1u << bits) + 1) * sizeof *count);
+	for (uint32_t i = 0; i < n; i++)
+		count[(v[i] >> shift) + 1]++;
+	for (uint32_t b = 0; b < 1u << bits; b++)
+		count[b + 1] += count[b];
+	for (uint32_t i = 0; i < n; i++)
+		tmp[count[v[i] >> shift]++] = v[i];
+	size_t budget = 8 * (size_t)n;
+	v[0] = tmp[0];
+	uint32_t k = 1;
+	for (uint32_t i = 1; i < n; i++) {
+		const uint32_t x = tmp[i];
+		if (v[k - 1] > x) {
+			/* a smaller bucket-mate: insert it, unless it repeats */
+			uint32_t j = k - 1;
+			while (j > 0 && v[j - 1] > x)
+				j--;
+			if (j > 0 && v[j - 1] == x)
+				continue;
+			if (k - j > budget) {
+				memcpy(v + k, tmp + i, (n - i) * sizeof *v);
+				n = k + n - i;
+				radix_sort(v, tmp, n);
+				return drop_repeats(v, n);
+			}
+			budget -= k - j;
+			for (uint32_t m = k; m > j; m--)
+				v[m] = v[m - 1];
+			v[j] = x;
+			k++;
+			continue;
+		}
+		v[k] = x;
+		k += x != v[k - 1];
+	}
 	return k;
 }
 
@@ -67,34 +126,62 @@ static bool is_number(const char *s, uint32_t len)
 	return len > 0;
 }
 
-/* Spelled-out numbers, so that "nine pct" and "9 percent" carry one fact. */
-#define WORD(w, v) {w, sizeof w - 1, v}
-static const struct number_word {
-	const char *w;
-	uint32_t len;
-	int value;
+/* Spelled-out numbers, so that "nine pct" and "9 percent" carry one fact.
+ * A row a length, from three letters to nine, with the sets of its words'
+ * first and second letters: the lookup runs for every token, and those sets
+ * rule out almost all of them before any compare. */
+#define L(c) (1u << ((c) - 'a'))
+static const struct number_row {
+	uint32_t firsts, seconds; /* L(first/second letter) of each word */
+	struct number_word {
+		const char *w; /* NULL ends the row */
+		const char *digits;
+	} words[7];
 } number_words[] = {
-	WORD("zero", 0), WORD("one", 1), WORD("two", 2), WORD("three", 3),
-	WORD("four", 4), WORD("five", 5), WORD("six", 6), WORD("seven", 7),
-	WORD("eight", 8), WORD("nine", 9), WORD("ten", 10), WORD("eleven", 11),
-	WORD("twelve", 12), WORD("thirteen", 13), WORD("fourteen", 14),
-	WORD("fifteen", 15), WORD("sixteen", 16), WORD("seventeen", 17),
-	WORD("eighteen", 18), WORD("nineteen", 19), WORD("twenty", 20),
-	WORD("thirty", 30), WORD("forty", 40), WORD("fifty", 50), WORD("sixty", 60),
-	WORD("seventy", 70), WORD("eighty", 80), WORD("ninety", 90),
+	{L('o') | L('t') | L('s'), L('n') | L('w') | L('i') | L('e'),
+	 {{"one", "1"}, {"two", "2"}, {"six", "6"}, {"ten", "10"}}},
+	{L('z') | L('f') | L('n'), L('e') | L('o') | L('i'),
+	 {{"zero", "0"}, {"four", "4"}, {"five", "5"}, {"nine", "9"}}},
+	{L('t') | L('s') | L('e') | L('f'), L('h') | L('e') | L('i') | L('o'),
+	 {{"three", "3"}, {"seven", "7"}, {"eight", "8"}, {"forty", "40"},
+	  {"fifty", "50"}, {"sixty", "60"}}},
+	{L('e') | L('t') | L('n'), L('l') | L('w') | L('h') | L('i'),
+	 {{"eleven", "11"}, {"twelve", "12"}, {"twenty", "20"}, {"thirty", "30"},
+	  {"eighty", "80"}, {"ninety", "90"}}},
+	{L('f') | L('s'), L('i') | L('e'),
+	 {{"fifteen", "15"}, {"sixteen", "16"}, {"seventy", "70"}}},
+	{L('t') | L('f') | L('e') | L('n'), L('h') | L('o') | L('i'),
+	 {{"thirteen", "13"}, {"fourteen", "14"}, {"eighteen", "18"},
+	  {"nineteen", "19"}}},
+	{L('s'), L('e'), {{"seventeen", "17"}}},
+	{0, 0, {{NULL, NULL}}}, /* any other length */
 };
-#undef WORD
+#undef L
 
-/* The value of a number word, or -1.  Called for every token: the length
- * and first letter rule out almost all of them before any compare. */
-static int number_word(const char *s, uint32_t len)
+/* Whether byte c is a lower-case letter in the set of L() bits. */
+static bool in_letters(uint32_t set, char c)
 {
-	if (len < 3 || len > 9 || !strchr("zotfsen", s[0]))
-		return -1;
-	for (unsigned i = 0; i < sizeof number_words / sizeof *number_words; i++)
-		if (number_words[i].len == len && memcmp(s, number_words[i].w, len) == 0)
-			return number_words[i].value;
-	return -1;
+	const unsigned i = (unsigned char)c - 'a';
+	/* one branch for the caller, not two: the outcome is hard to predict */
+	return (i < 26) & (set >> (i % 32) & 1);
+}
+
+/* The value of a number word, in digits, or NULL. */
+static const char *number_word(const char *s, uint32_t len)
+{
+	const struct number_row *row = &number_words[len - 3 < 7 ? len - 3 : 7];
+	if (!len || !in_letters(row->firsts, s[0]) || !in_letters(row->seconds, s[1]))
+		return NULL;
+	for (const struct number_word *w = row->words; w->w; w++)
+		if (w->w[0] == s[0]) {
+			/* inline: most differ at the second letter */
+			uint32_t m = 1;
+			while (m < len && s[m] == w->w[m])
+				m++;
+			if (m == len)
+				return w->digits;
+		}
+	return NULL;
 }
 
 static uint32_t h32(uint64_t h)
@@ -175,6 +262,25 @@ static bool digit(char c)
 	return c >= '0' && c <= '9';
 }
 
+/* The first digit in text[i..len), or len.  Bodies are mostly letters:
+ * eight bytes are tested at a time, by a SWAR "has a byte in '0'..'9'"
+ * (exact: the bytes are masked to 7 bits, so none carries into the next). */
+static size_t next_digit(const char *text, size_t i, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t x;
+		memcpy(&x, text + i, 8);
+		uint64_t low = x & ones * 127;
+		if (((ones * (127 + '9' + 1) - low) & ~x & (low + ones * (127 - ('0' - 1)))) &
+		    ones * 128)
+			break;
+	}
+	while (i < len && !digit(text[i]))
+		i++;
+	return i;
+}
+
 /* Figures in text[0..len): runs of digits joined by '.', ',', '/' or '-'
  * between digits ("1,000", "5.93", "3/4", "16-1/4").  Digits glued to a
  * letter ("4TH", "B747", or a scanning error such as "Gu1f", "5hipments")
@@ -185,7 +291,11 @@ static uint32_t scan_numbers(const char *text, size_t len, uint32_t *out, uint32
 	uint32_t n = 0;
 	size_t i = 0;
 	while (i < len && n < cap) {
-		if (!digit(text[i]) || (i && isalpha((unsigned char)text[i - 1]))) {
+		if (!digit(text[i])) {
+			i = next_digit(text, i + 1, len);
+			continue;
+		}
+		if (i && isalpha((unsigned char)text[i - 1])) {
 			i++;
 			continue;
 		}
@@ -202,8 +312,10 @@ static uint32_t scan_numbers(const char *text, size_t len, uint32_t *out, uint32
 	return n;
 }
 
-int wf_fingerprint_article(const struct wf_fingerprint_params *p,
-                           struct wf_arena *arena, struct wf_article *a)
+/* wf_fingerprint_article with scratch room for 2 * (a->n_tokens + 1)
+ * 64-bit words: the token and shingle hashes, then the sorts' buffer. */
+static int fingerprint(const struct wf_fingerprint_params *p, struct wf_arena *arena,
+                       struct wf_article *a, uint64_t *scratch)
 {
 	struct wf_fingerprint *fp = &a->fp;
 	memset(fp, 0, sizeof *fp);
@@ -221,8 +333,7 @@ int wf_fingerprint_article(const struct wf_fingerprint_params *p,
 	unsigned k = p->shingle ? p->shingle : 1;
 	uint32_t nsh = n >= k ? n - k + 1 : (n ? 1 : 0);
 	size_t nn = (size_t)a->n_tokens + 1;
-	uint64_t *th64 = wf_arena_alloc(arena, nn * sizeof *th64); /* >= nw u32 x 2 */
-	uint64_t *sh64 = wf_arena_alloc(arena, (nsh ? nsh : 1) * sizeof *sh64);
+	uint64_t *th64 = scratch, *sh64 = scratch + nn;
 	fp->shingles = wf_arena_alloc(arena, (nsh ? nsh : 1) * sizeof *fp->shingles);
 	fp->words = wf_arena_alloc(arena, nn * sizeof *fp->words);
 	fp->numbers = wf_arena_alloc(arena, nn * sizeof *fp->numbers);
@@ -230,8 +341,8 @@ int wf_fingerprint_article(const struct wf_fingerprint_params *p,
 	fp->minhash = wf_arena_alloc(arena, (size_t)p->minhash_k * sizeof *fp->minhash);
 	fp->lede = wf_arena_alloc(arena, (size_t)p->lede_k * sizeof *fp->lede);
 	fp->tickers = wf_arena_alloc(arena, 16 * sizeof *fp->tickers);
-	if (!th64 || !sh64 || !fp->shingles || !fp->words || !fp->numbers ||
-	    !fp->names || !fp->minhash || !fp->lede || !fp->tickers)
+	if (!fp->shingles || !fp->words || !fp->numbers || !fp->names || !fp->minhash ||
+	    !fp->lede || !fp->tickers)
 		return WF_ENOMEM;
 
 	/* the subject's symbol stands in the headline; the body may name
@@ -252,17 +363,17 @@ int wf_fingerprint_article(const struct wf_fingerprint_params *p,
 		const char *s = a->norm + tok[i].off;
 		th64[i] = XXH3_64bits_withSeed(s, tok[i].len, p->seed);
 		fp->words[i] = h32(th64[i]);
-		int w;
+		const char *digits;
 		if (is_number(s, tok[i].len)) {
 			if (!raw_numbers)
 				fp->numbers[fp->n_numbers++] = h32(th64[i]);
-		} else if ((w = number_word(s, tok[i].len)) >= 0) {
-			char digits[4];
-			int nd = snprintf(digits, sizeof digits, "%d", w);
+		} else if ((digits = number_word(s, tok[i].len))) {
 			fp->numbers[fp->n_numbers++] =
-				h32(XXH3_64bits_withSeed(digits, (size_t)nd, p->seed));
-		} else if (tok[i].flags & (WF_TOK_CAP | WF_TOK_ALLCAP)) {
-			fp->names[fp->n_names++] = h32(th64[i]);
+				h32(XXH3_64bits_withSeed(digits, strlen(digits), p->seed));
+		} else {
+			/* branch-free: capitals come and go unpredictably */
+			fp->names[fp->n_names] = h32(th64[i]);
+			fp->n_names += (tok[i].flags & (WF_TOK_CAP | WF_TOK_ALLCAP)) != 0;
 		}
 	}
 	/* The title's names and words count too (its subject is the first
@@ -278,9 +389,11 @@ int wf_fingerprint_article(const struct wf_fingerprint_params *p,
 				fp->names[fp->n_names++] = h;
 		}
 	}
+	/* k tokens a shingle, or all n in one when there are fewer */
+	const uint32_t width = n < k ? n : k;
 	for (uint32_t i = 0; i < nsh; i++) {
 		uint64_t h = th64[i];
-		for (unsigned j = 1; j < k && i + j < n; j++)
+		for (uint32_t j = 1; j < width; j++)
 			h = wf_hash_combine(h, th64[i + j]);
 		sh64[i] = wf_hash_finish(h);
 		fp->shingles[i] = h32(sh64[i]);
@@ -291,14 +404,21 @@ int wf_fingerprint_article(const struct wf_fingerprint_params *p,
 	wf_minhash_oph(sh64, nsh, fp->minhash, p->minhash_k, p->seed);
 	fp->simhash = wf_simhash(th64, NULL, n);
 	fp->n_words = n;
-	/* th64 is free again: twice n 32-bit words of scratch for the sorts */
-	uint32_t *tmp = (uint32_t *)th64;
+	/* the scratch is free again: the sorts need nw <= nn 32-bit words */
+	uint32_t *tmp = (uint32_t *)scratch;
 	fp->n_shingles = sort_unique(fp->shingles, tmp, nsh);
 	fp->n_wordset = sort_unique(fp->words, tmp, nw);
 	fp->n_numbers = sort_unique(fp->numbers, tmp, fp->n_numbers);
 	fp->n_names = sort_unique(fp->names, tmp, fp->n_names);
 	fp->n_tickers = sort_unique(fp->tickers, tmp, fp->n_tickers);
 	return 0;
+}
+
+int wf_fingerprint_article(const struct wf_fingerprint_params *p,
+                           struct wf_arena *arena, struct wf_article *a)
+{
+	uint64_t *scratch = wf_arena_alloc(arena, 2 * ((size_t)a->n_tokens + 1) * sizeof *scratch);
+	return scratch ? fingerprint(p, arena, a, scratch) : WF_ENOMEM;
 }
 
 static int fp_init(void **self, const struct wf_config *cfg)
@@ -313,9 +433,18 @@ static int fp_init(void **self, const struct wf_config *cfg)
 static int fp_process(void *self, struct wf_batch *b)
 {
 	const struct wf_fingerprint_params *p = self;
+	/* one scratch buffer for the batch, sized for its longest article:
+	 * it stays in cache, and the arena holds only what the later stages
+	 * read */
+	uint32_t most = 0;
 	for (size_t i = 0; i < b->n; i++)
-		if (!b->items[i].rejected &&
-		    wf_fingerprint_article(p, &b->arena, &b->items[i]) < 0)
+		if (!b->items[i].rejected && b->items[i].n_tokens > most)
+			most = b->items[i].n_tokens;
+	uint64_t *scratch = wf_arena_alloc(&b->arena, 2 * ((size_t)most + 1) * sizeof *scratch);
+	if (!scratch)
+		return WF_FLOW_ERROR;
+	for (size_t i = 0; i < b->n; i++)
+		if (!b->items[i].rejected && fingerprint(p, &b->arena, &b->items[i], scratch) < 0)
 			return WF_FLOW_ERROR;
 	return WF_FLOW_OK;
 }
