@@ -1,4 +1,4 @@
-/* fingerprint.c — shingles, MinHash, SimHash and facts (parallel stage). */
+/* fingerprint.c — shingles, MinHash and facts (parallel stage). */
 #include "wirefold/fingerprint.h"
 
 #include <ctype.h>
@@ -402,7 +402,6 @@ static int fingerprint(const struct wf_fingerprint_params *p, struct wf_arena *a
 	wf_minhash_oph(sh64, nsh < nlede ? nsh : nlede, fp->lede, p->lede_k,
 	               p->seed ^ 0x1ede);
 	wf_minhash_oph(sh64, nsh, fp->minhash, p->minhash_k, p->seed);
-	fp->simhash = wf_simhash(th64, NULL, n);
 	fp->n_words = n;
 	/* the scratch is free again: the sorts need nw <= nn 32-bit words */
 	uint32_t *tmp = (uint32_t *)scratch;

@@ -132,18 +132,3 @@ Test(minhash, lsh_params_move_with_the_threshold)
 	cr_assert_lt(fabs(m1 - 0.2), 0.12, "b=%u r=%u mid %f", b1, r1, m1);
 	cr_assert_lt(fabs(m2 - 0.8), 0.12, "b=%u r=%u mid %f", b2, r2, m2);
 }
-
-Test(minhash, simhash_of_near_texts_is_near)
-{
-	uint64_t a[200];
-	for (int i = 0; i < 200; i++)
-		a[i] = next();
-	uint64_t h1 = wf_simhash(a, NULL, 200);
-	a[17] = next(); /* one token changed */
-	uint64_t h2 = wf_simhash(a, NULL, 200);
-	cr_assert_leq(__builtin_popcountll(h1 ^ h2), 6);
-	uint64_t c[200];
-	for (int i = 0; i < 200; i++)
-		c[i] = next();
-	cr_assert_geq(__builtin_popcountll(h1 ^ wf_simhash(c, NULL, 200)), 12);
-}

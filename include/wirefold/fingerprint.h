@@ -2,9 +2,9 @@
  *
  * From the normalized tokens of an article's body (its title when the body
  * has fewer than two tokens): the sorted set of word-shingle hashes, a
- * one-permutation MinHash signature over them, a 64-bit SimHash, and the
- * "facts" — numbers and capitalised names — that tell a re-send from a
- * template look-alike carrying other figures (DESIGN.md §4).  English number
+ * one-permutation MinHash signature over them, and the "facts" — numbers
+ * and capitalised names — that tell a re-send from a template look-alike
+ * carrying other figures (DESIGN.md §4).  English number
  * words up to ninety count as numbers ("nine" = "9"): house styles differ. */
 #ifndef WF_FINGERPRINT_H
 #define WF_FINGERPRINT_H
@@ -36,7 +36,6 @@ struct wf_fingerprint {
 	uint32_t *lede;        /* lede_k values, over the first lede_words'
 	                        * shingles: reprints cut from the bottom and
 	                        * updates that add to the end keep the lede */
-	uint64_t simhash;
 	uint32_t *words;       /* distinct tokens */
 	uint32_t n_wordset;
 	uint32_t *numbers;     /* number tokens (and number words as digits) */

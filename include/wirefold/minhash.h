@@ -1,4 +1,4 @@
-/* minhash.h — MinHash signatures, LSH banding and SimHash.
+/* minhash.h — MinHash signatures and LSH banding.
  *
  * All functions are pure and thread-safe.  Inputs are 64-bit hashes of the
  * set elements (shingles, tokens), assumed uniformly distributed. */
@@ -31,10 +31,6 @@ double wf_minhash_similarity(const uint32_t *a, const uint32_t *b, unsigned k);
  * datasketch's MinHashLSH chooses them. */
 void wf_lsh_params(double t, unsigned k, double w_fp, double w_fn,
                    unsigned *bands, unsigned *rows);
-
-/* wf_simhash: the 64-bit SimHash (Charikar) of hashes[0..n) with weights
- * (NULL: weight 1 each). */
-uint64_t wf_simhash(const uint64_t *hashes, const uint32_t *weights, size_t n);
 
 /* wf_hash_combine: hash of an ordered pair of hashes (for shingles). */
 static inline uint64_t wf_hash_combine(uint64_t h, uint64_t x)
