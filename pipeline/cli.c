@@ -59,7 +59,7 @@ static const char run_help[] =
 	"duplicate detection (defaults measured on labelled wire data; see docs/DEDUP.md):\n"
 	"      --shingle N           words per shingle (default 3)\n"
 	"      --minhash K           MinHash signature length (default 128)\n"
-	"      --lsh-threshold J     Jaccard similarity the LSH bands aim at (default 0.3)\n"
+	"      --lsh-threshold J     Jaccard similarity the LSH bands aim at (default 0.2)\n"
 	"      --dup-containment C   share of the shorter text's shingles that must be in\n"
 	"                            the longer one (default 0.5)\n"
 	"      --dup-number-misses N numbers of the shorter text allowed to be missing from\n"
