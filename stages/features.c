@@ -20,12 +20,21 @@
 enum {
 	LANG_SLOTS = 8,      /* languages a stemmer set holds at once */
 	LANG_LEN = 8,        /* longest primary language subtag kept */
-	CACHE_SLOTS = 4096,  /* stem cache entries per set (power of two) */
+	CACHE_BITS = 15,     /* 2^15 two-word sets in the stem cache (1 MiB) */
 	STEM_MAX = 64,       /* longer tokens are not stemmed */
 	TICKER_MAX = 80,     /* longest <name> taken as an entity */
 	STOP_SLOTS = 512,    /* stop-word table (power of two) */
 	INITIAL_SLOTS = 256, /* sentence-initial words remembered per article */
+	SORT_BITS = 12,      /* most buckets of the term sort */
+	SORT_DIRECT = 8,     /* fewer terms are sorted without buckets */
 };
+
+/* Asks for memory that will be read soon. */
+#ifdef __GNUC__
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
 
 /* Salts that put the same text in different fields apart. */
 static const uint64_t field_salt[WF_NFIELDS] = {
@@ -76,9 +85,13 @@ struct lang_slot {
 	bool english;
 };
 
-struct cache_entry {
-	uint64_t key; /* word hash ^ language seed; 0 when empty */
-	uint64_t stem; /* XXH3 of the stem */
+/* A set of the stem cache: two words, the one used last first.  A
+ * Snowball run costs ~2,400 instructions, so the cache is large (a direct-
+ * mapped one of 4,096 words missed one look-up in eight); 32 bytes, so that
+ * a set never straddles a memory cache line. */
+struct cache_set {
+	uint64_t key[2];  /* word hash ^ language seed; 0 when empty */
+	uint64_t stem[2]; /* XXH3 of the stem */
 };
 
 /* Words that open a sentence or a paragraph of the raw text, capitalised
@@ -95,12 +108,16 @@ struct initials {
 
 /* What one worker uses for one batch; never shared while taken. */
 struct stemset {
+	_Alignas(64) struct cache_set cache[1u << CACHE_BITS];
 	struct stemset *next_free;
 	struct stemset *next_all;
 	struct lang_slot langs[LANG_SLOTS];
 	unsigned nlangs;
-	struct cache_entry cache[CACHE_SLOTS];
 	struct initials initials; /* scratch for one article */
+	void *scratch;            /* one article's token hashes, then its
+	                           * unsorted terms */
+	size_t scratch_size;
+	uint32_t buckets[1u << SORT_BITS]; /* scratch of sort_terms */
 };
 
 struct features {
@@ -120,7 +137,8 @@ static struct stemset *take_set(struct features *ft)
 	struct stemset *s = ft->free_sets;
 	if (s) {
 		ft->free_sets = s->next_free;
-	} else if ((s = calloc(1, sizeof *s))) {
+	} else if ((s = aligned_alloc(_Alignof(struct stemset), sizeof *s))) {
+		memset(s, 0, sizeof *s);
 		s->next_all = ft->all_sets;
 		ft->all_sets = s;
 	}
@@ -141,6 +159,7 @@ static void free_set(struct stemset *s)
 	for (unsigned i = 0; i < s->nlangs; i++)
 		if (s->langs[i].st)
 			sb_stemmer_delete(s->langs[i].st);
+	free(s->scratch);
 	free(s);
 }
 
@@ -189,6 +208,12 @@ static struct lang_slot *lang_of(struct stemset *s, const char *lang)
 	return l;
 }
 
+/* The stem cache set of the word with XXH3 wh in language l. */
+static struct cache_set *cache_set_of(struct stemset *s, const struct lang_slot *l, uint64_t wh)
+{
+	return &s->cache[((wh ^ l->seed) * 0x9E3779B97F4A7C15ull) >> (64 - CACHE_BITS)];
+}
+
 /* XXH3 of the stem of the case-folded word w[0..n). */
 static uint64_t stem_hash(struct stemset *s, const struct lang_slot *l,
                           uint64_t wh, const char *w, size_t n)
@@ -196,14 +221,18 @@ static uint64_t stem_hash(struct stemset *s, const struct lang_slot *l,
 	if (!l->st || n > STEM_MAX)
 		return wh;
 	const uint64_t key = wh ^ l->seed;
-	struct cache_entry *e = &s->cache[(key * 0x9E3779B97F4A7C15ull) >> 52];
-	if (e->key == key)
-		return e->stem;
+	struct cache_set *c = cache_set_of(s, l, wh);
+	if (c->key[0] == key)
+		return c->stem[0];
+	if (c->key[1] == key)
+		return c->stem[1];
 	const sb_symbol *st = sb_stemmer_stem(l->st, (const sb_symbol *)w, (int)n);
 	/* NULL only when libstemmer is out of memory: keep the word */
 	const uint64_t h = st ? XXH3_64bits(st, (size_t)sb_stemmer_length(l->st)) : wh;
-	e->key = key;
-	e->stem = h;
+	c->key[1] = c->key[0];
+	c->stem[1] = c->stem[0];
+	c->key[0] = key;
+	c->stem[0] = h;
 	return h;
 }
 
@@ -221,35 +250,49 @@ static void put(struct bag *b, enum wf_field f, uint64_t base)
 	b->n++;
 }
 
-static void sort_terms(struct wf_term *t, size_t n)
+/* t[0..n) sorted by hash into out, repeats folded into tf; how many terms
+ * are left.  The hashes are uniform, so a counting sort by their top bits
+ * leaves a bucket or so per term (a few terms need no buckets), and an
+ * insertion sort then only orders terms within a bucket, folding as it
+ * goes. */
+static uint32_t sort_terms(struct wf_term *restrict out, const struct wf_term *restrict t,
+                           uint32_t n, uint32_t *restrict bucket)
 {
-	/* Shell sort (Ciura's gaps): short, allocation-free, quick for the
-	 * few hundred terms of an article. */
-	static const size_t gaps[] = {701, 301, 132, 57, 23, 10, 4, 1};
-	for (size_t g = 0; g < sizeof gaps / sizeof gaps[0]; g++) {
-		const size_t gap = gaps[g];
-		for (size_t i = gap; i < n; i++) {
-			struct wf_term x = t[i];
-			size_t j = i;
-			for (; j >= gap && t[j - gap].h > x.h; j -= gap)
-				t[j] = t[j - gap];
-			t[j] = x;
+	if (n <= SORT_DIRECT) {
+		memcpy(out, t, n * sizeof *t);
+	} else {
+		unsigned bits = 1;
+		while (bits < SORT_BITS && (2u << bits) < n)
+			bits++;
+		const unsigned shift = 64 - bits;
+		memset(bucket, 0, sizeof *bucket << bits);
+		for (uint32_t i = 0; i < n; i++)
+			bucket[t[i].h >> shift]++;
+		for (uint32_t b = 0, at = 0; b < 1u << bits; b++) {
+			const uint32_t c = bucket[b];
+			bucket[b] = at;
+			at += c;
 		}
+		for (uint32_t i = 0; i < n; i++)
+			out[bucket[t[i].h >> shift]++] = t[i];
 	}
-}
-
-/* Sort b by hash and fold repeats into tf. */
-static void fold(struct bag *b)
-{
-	sort_terms(b->t, b->n);
+	/* out[0..k) is sorted and folded; out[k..i) free */
 	uint32_t k = 0;
-	for (uint32_t i = 0; i < b->n; i++) {
-		if (k && b->t[k - 1].h == b->t[i].h)
-			b->t[k - 1].tf += b->t[i].tf;
-		else
-			b->t[k++] = b->t[i];
+	for (uint32_t i = 0; i < n; i++) {
+		const struct wf_term x = out[i];
+		uint32_t j = k;
+		while (j && out[j - 1].h > x.h)
+			j--;
+		if (j && out[j - 1].h == x.h) {
+			out[j - 1].tf += x.tf;
+			continue;
+		}
+		for (uint32_t m = k; m > j; m--)
+			out[m] = out[m - 1];
+		out[j] = x;
+		k++;
 	}
-	b->n = k;
+	return k;
 }
 
 static bool in_set(const uint64_t set[STOP_SLOTS], uint64_t wh)
@@ -316,40 +359,114 @@ static uint32_t *initial_slot(struct initials *in, uint64_t h, bool add)
 	}
 }
 
-static bool ascii_alnum(unsigned char c)
+/* Byte classes of find_initials. */
+enum {
+	I_ALNUM = 1, /* A-Z a-z 0-9 and bytes of UTF-8 sequences: in words */
+	I_UPPER = 2, /* A-Z */
+	I_STOP = 4,  /* . ! ? : ; end a sentence */
+	I_KEEP = 8,  /* space, tab, line break " ' ( -: may come between a
+	              * sentence's end and its first word */
+};
+
+#define ICLASS(c)                                                              \
+	(((c) >= 'A' && (c) <= 'Z' ? I_ALNUM | I_UPPER : 0) |                      \
+	 (((c) >= 'a' && (c) <= 'z') || ((c) >= '0' && (c) <= '9') || (c) >= 0x80 \
+	      ? I_ALNUM                                                            \
+	      : 0) |                                                               \
+	 ((c) == '.' || (c) == '!' || (c) == '?' || (c) == ':' || (c) == ';'       \
+	      ? I_STOP                                                             \
+	      : 0) |                                                               \
+	 ((c) == ' ' || (c) == '\t' || (c) == '\n' || (c) == '"' || (c) == '\'' || \
+	          (c) == '(' || (c) == '-'                                         \
+	      ? I_KEEP                                                             \
+	      : 0))
+#define ICLASS4(c) ICLASS(c), ICLASS((c) + 1), ICLASS((c) + 2), ICLASS((c) + 3)
+#define ICLASS16(c) ICLASS4(c), ICLASS4((c) + 4), ICLASS4((c) + 8), ICLASS4((c) + 12)
+
+static const unsigned char iclass[256] = {
+	ICLASS16(0x00), ICLASS16(0x10), ICLASS16(0x20), ICLASS16(0x30),
+	ICLASS16(0x40), ICLASS16(0x50), ICLASS16(0x60), ICLASS16(0x70),
+	ICLASS16(0x80), ICLASS16(0x90), ICLASS16(0xa0), ICLASS16(0xb0),
+	ICLASS16(0xc0), ICLASS16(0xd0), ICLASS16(0xe0), ICLASS16(0xf0),
+};
+
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define VECTOR_SCAN 1
+typedef unsigned char bytes16 __attribute__((vector_size(16)));
+#endif
+
+/* Where the first of [.!?:;] or a line break is in s[i..n), or n.  Where
+ * the compiler allows, sixteen bytes are compared at once (SSE2 on
+ * x86-64): most of a body lies between such bytes, and is skipped. */
+static size_t next_stop(const unsigned char *s, size_t i, size_t n)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c >= 0x80;
+#ifdef VECTOR_SCAN
+	for (; n - i >= sizeof(bytes16); i += sizeof(bytes16)) {
+		bytes16 v;
+		memcpy(&v, s + i, sizeof v);
+		const bytes16 hit = (v == '.') | (v == '!') | (v == '?') | (v == ':') |
+		                    (v == ';') | (v == '\n');
+		uint64_t lo, hi;
+		memcpy(&lo, &hit, 8);
+		memcpy(&hi, (const unsigned char *)&hit + 8, 8);
+		if (lo)
+			return i + (unsigned)__builtin_ctzll(lo) / 8;
+		if (hi)
+			return i + 8 + (unsigned)__builtin_ctzll(hi) / 8;
+	}
+#endif
+	for (; i < n && !(iclass[s[i]] & I_STOP) && s[i] != '\n'; i++)
+		;
+	return i;
+}
+
+/* Count the word at s[i] if it is capitalised; where it ends.  A word is a
+ * run of letters, digits and non-ASCII bytes, with apostrophes between
+ * them; it is kept lower-cased as normalize would, apostrophes dropped. */
+static size_t initial_word(struct initials *in, const unsigned char *s, size_t i)
+{
+	const bool upper = iclass[s[i]] & I_UPPER;
+	char w[STEM_MAX];
+	size_t n = 0;
+	for (; (iclass[s[i]] & I_ALNUM) || (s[i] == '\'' && (iclass[s[i + 1]] & I_ALNUM)); i++)
+		if (s[i] != '\'' && n < sizeof w)
+			w[n++] = (char)(iclass[s[i]] & I_UPPER ? s[i] | 0x20 : s[i]);
+	if (upper && n < sizeof w) {
+		uint32_t *k = initial_slot(in, XXH3_64bits(w, n), true);
+		if (k)
+			(*k)++;
+	}
+	return i;
 }
 
 static void find_initials(struct initials *in, const char *text)
 {
-	bool boundary = true; /* at the start of the text */
-	const unsigned char *p = (const unsigned char *)text;
-	while (p && *p) {
-		if (!ascii_alnum(*p)) {
-			if (*p == '.' || *p == '!' || *p == '?' || *p == ':' || *p == ';')
-				boundary = true;
-			else if (*p == '\n' && (p[1] == '\n' || p[1] == ' ' || p[1] == '\t'))
-				boundary = true;
-			else if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '"' &&
-			         *p != '\'' && *p != '(' && *p != '-')
-				boundary = false;
-			p++;
-			continue;
+	if (!text)
+		return;
+	const unsigned char *s = (const unsigned char *)text;
+	const size_t n = strlen(text);
+	size_t i = 0; /* at the start of the text: a boundary */
+	for (;;) {
+		/* at a boundary: the first word after it is an initial; any
+		 * other byte than those of I_KEEP and I_STOP ends the boundary */
+		while (iclass[s[i]] & (I_KEEP | I_STOP))
+			i++;
+		if (iclass[s[i]] & I_ALNUM)
+			i = initial_word(in, s, i);
+		else if (i < n)
+			i++;
+		else
+			return;
+		/* no word counts until the next sentence end, or a line break
+		 * followed by more white space */
+		for (;; i++) {
+			i = next_stop(s, i, n);
+			if (i == n)
+				return;
+			if (s[i] != '\n' || s[i + 1] == '\n' || s[i + 1] == ' ' || s[i + 1] == '\t')
+				break;
 		}
-		char w[STEM_MAX];
-		size_t n = 0;
-		const bool upper = *p >= 'A' && *p <= 'Z';
-		for (; ascii_alnum(*p) || (*p == '\'' && n && ascii_alnum(p[1])); p++)
-			if (*p != '\'' && n < sizeof w)
-				w[n++] = (char)((*p >= 'A' && *p <= 'Z') ? *p | 0x20 : *p);
-		if (boundary && upper && n < sizeof w) {
-			uint32_t *k = initial_slot(in, XXH3_64bits(w, n), true);
-			if (k)
-				(*k)++;
-		}
-		boundary = false;
+		i++;
 	}
 }
 
@@ -385,9 +502,17 @@ static int article_features(struct features *ft, struct stemset *set,
 	 * and a name */
 	const size_t cap_t = 2 * (size_t)nt, cap_b = 2 * (size_t)nb;
 	const size_t cap_e = (size_t)nt + nb + brackets;
-	struct wf_term *mem = wf_arena_alloc(arena, (cap_t + cap_b + cap_e + 1) * sizeof *mem);
-	if (!mem)
-		return WF_ENOMEM;
+	const size_t size = ((size_t)nt + nb) * sizeof(uint64_t) +
+	                    (cap_t + cap_b + cap_e) * sizeof(struct wf_term);
+	if (set->scratch_size < size) {
+		void *p = realloc(set->scratch, 2 * size);
+		if (!p)
+			return WF_ENOMEM;
+		set->scratch = p;
+		set->scratch_size = 2 * size;
+	}
+	uint64_t *const hashes = set->scratch;
+	struct wf_term *const mem = (struct wf_term *)(hashes + nt + nb);
 	struct bag bag[WF_NFIELDS] = {
 		{mem, 0}, {mem + cap_t, 0}, {mem + cap_t + cap_b, 0},
 	};
@@ -397,11 +522,21 @@ static int article_features(struct features *ft, struct stemset *set,
 	find_initials(initials, a->body);
 	const struct lang_slot *l = lang_of(set, a->lang);
 	const bool styled = title_styled(a);
+	/* The stem cache is larger than a core's L2 cache, and a look-up
+	 * that waits for memory costs more than the rest of the token's work:
+	 * all the words are hashed first, their cache entries fetched while
+	 * the following ones are hashed. */
+	for (uint32_t i = 0; i < nt + nb; i++) {
+		const struct wf_token *k = &a->tokens[i];
+		hashes[i] = XXH3_64bits(a->norm + k->off, k->len);
+		if (l->st && k->len > 1 && !(k->flags & (WF_TOK_NUM | WF_TOK_CJK)))
+			PREFETCH(cache_set_of(set, l, hashes[i]));
+	}
 	for (uint32_t i = 0; i < nt + nb; i++) {
 		const struct wf_token *k = &a->tokens[i];
 		const char *w = a->norm + k->off;
 		const bool in_title = i < nt;
-		const uint64_t wh = XXH3_64bits(w, k->len);
+		const uint64_t wh = hashes[i];
 		const bool cjk = k->flags & WF_TOK_CJK;
 		if (k->len < 2 && !cjk)
 			continue;
@@ -433,10 +568,16 @@ static int article_features(struct features *ft, struct stemset *set,
 	}
 	bracket_names(&bag[WF_FIELD_ENTITY], a->title);
 	bracket_names(&bag[WF_FIELD_ENTITY], a->body);
+	/* sorted from the scratch into the arena, the fields one after the
+	 * other */
+	struct wf_term *out = wf_arena_alloc(
+		arena, ((size_t)bag[0].n + bag[1].n + bag[2].n + 1) * sizeof *out);
+	if (!out)
+		return WF_ENOMEM;
 	for (int f = 0; f < WF_NFIELDS; f++) {
-		fold(&bag[f]);
-		a->feat.terms[f] = bag[f].t;
-		a->feat.n[f] = bag[f].n;
+		a->feat.terms[f] = out;
+		a->feat.n[f] = sort_terms(out, bag[f].t, bag[f].n, set->buckets);
+		out += a->feat.n[f];
 	}
 	return 0;
 }
