@@ -2,6 +2,7 @@
 #include "wirefold/jsonw.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +24,19 @@ static char short_escape(unsigned char c)
 	}
 }
 
+/* Whether any of the 8 bytes at p is below 0x20, '"' or '\\' (exact:
+ * the classic SWAR tests for a zero byte and a byte below n <= 128). */
+static bool needs_escape8(const unsigned char *p)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	uint64_t x;
+	memcpy(&x, p, 8);
+	const uint64_t quote = x ^ (ones * '"'), bslash = x ^ (ones * '\\');
+	const uint64_t below = (x - ones * 0x20) & ~x;
+	const uint64_t zq = (quote - ones) & ~quote, zb = (bslash - ones) & ~bslash;
+	return ((below | zq | zb) & highs) != 0;
+}
+
 size_t wf_json_string(char *out, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
@@ -31,6 +45,12 @@ size_t wf_json_string(char *out, const char *s, size_t n)
 	*o++ = '"';
 	size_t from = 0; /* p[from..i) is copied as it is */
 	for (size_t i = 0; i < n; i++) {
+		/* eight bytes at a time while none needs escaping: bodies are
+		 * most of a bundle's bytes, and few of theirs do */
+		while (i + 8 <= n && !needs_escape8(p + i))
+			i += 8;
+		if (i == n)
+			break;
 		const unsigned char c = p[i];
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
