@@ -756,6 +756,16 @@ static int writer_drain(struct bundler *bu)
 	return rc;
 }
 
+/* One more file written by the loop thread (the writer counts too). */
+static void count_written(struct bundler *bu)
+{
+	if (bu->threaded)
+		pthread_mutex_lock(&bu->w.mu);
+	bu->files_written++;
+	if (bu->threaded)
+		pthread_mutex_unlock(&bu->w.mu);
+}
+
 /* The writer's first error so far, without waiting. */
 static int writer_error(struct bundler *bu)
 {
@@ -1074,7 +1084,7 @@ static int close_day(struct bundler *bu, size_t i)
 			int rc = day_write(bu, d);
 			if (rc < 0)
 				return rc;
-			bu->files_written++;
+			count_written(bu);
 		}
 		keep_day(bu, d);
 	}
@@ -1187,7 +1197,7 @@ static int bundle_flush(void *self)
 				continue;
 			if (day_write(bu, bu->days[i]) < 0)
 				return WF_FLOW_ERROR;
-			bu->files_written++;
+			count_written(bu);
 		}
 		return writer_drain(bu) < 0 ? WF_FLOW_ERROR : WF_FLOW_OK;
 	}
