@@ -50,6 +50,7 @@ struct rt {
 	struct wf_lines lines;
 	struct wf_batch *filling;
 	uint64_t next_seq;        /* seq of the next batch to create */
+	uint64_t submitted;       /* batches handed to the parallel stages */
 	uint64_t next_out;        /* seq of the next batch for the ordered stages */
 	struct wf_batch **done;   /* finished batches by seq % ring */
 	unsigned ring;
@@ -270,6 +271,7 @@ static void submit(struct rt *rt)
 	w->b = b;
 	w->req.data = w;
 	rt->in_flight++;
+	rt->submitted++;
 	if (rt->cfg->threads == 1) {
 		/* one thread: the parallel stages run here, now */
 		work_cb(&w->req);
@@ -373,21 +375,30 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	}
 }
 
+/* A regular file: read until a batch goes to the workers (or reading
+ * stops).  One chunk a loop iteration, as at first, fed the workers a third
+ * of a batch for each batch the ordered stages took: they starved, and a
+ * second thread bought nothing. */
 static void idle_cb(uv_idle_t *h)
 {
 	struct rt *rt = h->data;
-	uv_fs_t req;
-	uv_buf_t buf = uv_buf_init(rt->chunk, READ_CHUNK);
-	int n = uv_fs_read(&rt->loop, &req, 0, &buf, 1, -1, NULL);
-	uv_fs_req_cleanup(&req);
-	if (n > 0) {
-		got_bytes(rt, rt->chunk, (size_t)n);
-	} else if (n == 0) {
-		got_eof(rt);
-	} else if (n != UV_EINTR && n != UV_EAGAIN) {
-		fprintf(stderr, "wirefold: cannot read stdin: %s\n", uv_strerror(n));
-		fail(rt, WF_EIO);
-		got_eof(rt);
+	const uint64_t submitted = rt->submitted;
+	while (rt->reading && rt->submitted == submitted) {
+		uv_fs_t req;
+		uv_buf_t buf = uv_buf_init(rt->chunk, READ_CHUNK);
+		int n = uv_fs_read(&rt->loop, &req, 0, &buf, 1, -1, NULL);
+		uv_fs_req_cleanup(&req);
+		if (n > 0) {
+			got_bytes(rt, rt->chunk, (size_t)n);
+		} else if (n == 0) {
+			got_eof(rt);
+		} else if (n != UV_EINTR && n != UV_EAGAIN) {
+			fprintf(stderr, "wirefold: cannot read stdin: %s\n", uv_strerror(n));
+			fail(rt, WF_EIO);
+			got_eof(rt);
+		} else {
+			break;
+		}
 	}
 }
 
