@@ -5,6 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "wirefold/error.h"
 #include "wirefold/state.h"
 
@@ -28,7 +32,10 @@ struct gen {
 	uint32_t base;   /* its first value */
 };
 
-enum { MAX_GENS = 64, FIRST_CAP = 4096 };
+/* A table is buckets of 16 slots, one 64-byte cache line each: a key's
+ * pairs are its bucket's (and, when that is full, the next buckets') and a
+ * query compares a bucket's 16 tags at once. */
+enum { MAX_GENS = 64, FIRST_CAP = 4096, BUCKET = 16 };
 
 struct wf_lsh_index {
 	int64_t span_ms;
@@ -42,10 +49,36 @@ static uint32_t tag_of(uint64_t key)
 	return t ? t : 1;
 }
 
-/* position of the key: multiply-shift over any capacity (Lemire) */
+/* The key's bucket: multiply-shift over any number of buckets (Lemire). */
 static uint32_t home(uint64_t key, uint32_t cap)
 {
-	return (uint32_t)(((key & 0xffffffffu) * (uint64_t)cap) >> 32);
+	return (uint32_t)(((key & 0xffffffffu) * (uint64_t)(cap / BUCKET)) >> 32);
+}
+
+/* Bit i set when slot i of the bucket at b holds tag (match) or is empty
+ * (free).  Slots fill a bucket from its start and are never emptied, so a
+ * bucket with a free slot ends every chain that reaches it. */
+static void bucket_masks(const uint32_t *b, uint32_t tag, unsigned *match, unsigned *free_)
+{
+#ifdef __SSE2__
+	const __m128i t = _mm_set1_epi32((int)tag), zero = _mm_setzero_si128();
+	__m128i v[4], m[4], z[4];
+	for (int i = 0; i < 4; i++) {
+		v[i] = _mm_load_si128((const __m128i *)b + i);
+		m[i] = _mm_cmpeq_epi32(_mm_srli_epi32(v[i], VALUE_BITS), t);
+		z[i] = _mm_cmpeq_epi32(v[i], zero);
+	}
+	*match = (unsigned)_mm_movemask_epi8(_mm_packs_epi16(_mm_packs_epi32(m[0], m[1]),
+	                                                     _mm_packs_epi32(m[2], m[3])));
+	*free_ = (unsigned)_mm_movemask_epi8(_mm_packs_epi16(_mm_packs_epi32(z[0], z[1]),
+	                                                     _mm_packs_epi32(z[2], z[3])));
+#else
+	*match = *free_ = 0;
+	for (unsigned i = 0; i < BUCKET; i++) {
+		*match |= (unsigned)(b[i] && b[i] >> VALUE_BITS == tag) << i;
+		*free_ |= (unsigned)(b[i] == 0) << i;
+	}
+#endif
 }
 
 struct wf_lsh_index *wf_lsh_index_new(int64_t span_ms)
@@ -72,16 +105,21 @@ enum { MAX_PER_KEY = 48 };
 
 static void put(struct gen *g, uint64_t key, uint32_t value)
 {
-	const uint32_t tag = tag_of(key);
-	uint32_t i = home(key, g->cap), same = 0;
-	while (g->slots[i]) {
-		if (g->slots[i] >> VALUE_BITS == tag && ++same >= MAX_PER_KEY)
+	const uint32_t tag = tag_of(key), nb = g->cap / BUCKET;
+	unsigned same = 0;
+	for (uint32_t b = home(key, g->cap);; b = b + 1 == nb ? 0 : b + 1) {
+		uint32_t *s = g->slots + (size_t)b * BUCKET;
+		unsigned match, free_;
+		bucket_masks(s, tag, &match, &free_);
+		same += (unsigned)__builtin_popcount(match & (free_ ? free_ - 1 : 0xffff));
+		if (same >= MAX_PER_KEY)
 			return;
-		if (++i == g->cap)
-			i = 0;
+		if (free_) {
+			s[__builtin_ctz(free_)] = tag << VALUE_BITS | (value - g->base);
+			g->used++;
+			return;
+		}
 	}
-	g->slots[i] = tag << VALUE_BITS | (value - g->base);
-	g->used++;
 }
 
 static void drop_oldest(struct wf_lsh_index *ix)
@@ -101,10 +139,11 @@ static bool fits(const struct gen *g, unsigned n, uint32_t value)
 static int open_gen(struct wf_lsh_index *ix, int64_t time_ms, uint32_t value, uint64_t cap)
 {
 	if (cap > UINT32_MAX / 2)
-		cap = UINT32_MAX / 2;
-	uint32_t *slots = calloc((size_t)cap, sizeof *slots);
+		cap = UINT32_MAX / 2 / BUCKET * BUCKET;
+	uint32_t *slots = aligned_alloc(BUCKET * sizeof *slots, (size_t)cap * sizeof *slots);
 	if (!slots)
 		return WF_ENOMEM;
+	memset(slots, 0, (size_t)cap * sizeof *slots);
 	if (ix->n == MAX_GENS)
 		drop_oldest(ix); /* a window of more than 64 tables: forget */
 	struct gen *g = &ix->gens[ix->n++];
@@ -133,6 +172,7 @@ int wf_lsh_index_add(struct wf_lsh_index *ix, int64_t time_ms, const uint64_t *k
 			cap = FIRST_CAP;
 		while ((uint64_t)n * 4 > cap * 3)
 			cap *= 2;
+		cap = (cap + BUCKET - 1) / BUCKET * BUCKET;
 		if (open_gen(ix, time_ms, value, cap) < 0)
 			return WF_ENOMEM;
 		g = &ix->gens[ix->n - 1];
@@ -153,19 +193,24 @@ size_t wf_lsh_index_query(const struct wf_lsh_index *ix, const uint64_t *keys,
 	for (unsigned gi = ix->n; gi-- > 0;) {
 		const struct gen *g = &ix->gens[gi];
 		for (unsigned k = 0; k < n; k++)
-			__builtin_prefetch(&g->slots[home(keys[k], g->cap)]);
+			__builtin_prefetch(g->slots + (size_t)home(keys[k], g->cap) * BUCKET);
 	}
 	for (unsigned gi = ix->n; gi-- > 0;) {
 		const struct gen *g = &ix->gens[gi];
+		const uint32_t nb = g->cap / BUCKET;
 		for (unsigned k = 0; k < n; k++) {
 			const uint32_t tag = tag_of(keys[k]);
-			uint32_t i = home(keys[k], g->cap);
-			for (uint32_t w; (w = g->slots[i]); i = i + 1 == g->cap ? 0 : i + 1) {
-				if (w >> VALUE_BITS != tag)
-					continue;
-				if (got == max)
-					return got;
-				out[got++] = g->base + (w & MAX_REL);
+			for (uint32_t b = home(keys[k], g->cap);; b = b + 1 == nb ? 0 : b + 1) {
+				const uint32_t *s = g->slots + (size_t)b * BUCKET;
+				unsigned match, free_;
+				bucket_masks(s, tag, &match, &free_);
+				for (; match; match &= match - 1) {
+					if (got == max)
+						return got;
+					out[got++] = g->base + (s[__builtin_ctz(match)] & MAX_REL);
+				}
+				if (free_)
+					break;
 			}
 		}
 	}
@@ -215,10 +260,10 @@ int wf_lsh_index_load(struct wf_lsh_index *ix, struct wf_state_in *in)
 		g->used = wf_state_get_u32(in);
 		g->base = wf_state_get_u32(in);
 		/* at least the first size, loaded at most 3/4, and all there */
-		if (in->error || cap < FIRST_CAP || cap > UINT32_MAX / 2 ||
+		if (in->error || cap < FIRST_CAP || cap > UINT32_MAX / 2 || cap % BUCKET ||
 		    (uint64_t)g->used * 4 > (uint64_t)cap * 3 || cap > wf_state_in_left(in) / 4)
 			goto err_bad;
-		if (!(g->slots = calloc(cap, sizeof *g->slots))) {
+		if (!(g->slots = aligned_alloc(BUCKET * sizeof *g->slots, (size_t)cap * sizeof *g->slots))) {
 			in->error = WF_ENOMEM;
 			return WF_ENOMEM;
 		}
