@@ -54,14 +54,16 @@ Test(cli, run_options_fill_the_config)
 {
 	struct wf_config cfg;
 	const char *argv[] = {"wirefold", "-o", "/tmp/x", "--emit", "assignments", "--threads",
-	                      "3", "--tz", "+02:00", "--window", "24h", "--line-max", "1M", NULL};
-	cr_assert_eq(parse(&cfg, 13, argv), 0);
+	                      "3", "--tz", "+02:00", "--window", "24h", "--line-max", "1M",
+	                      "--zstd-level", "1", NULL};
+	cr_assert_eq(parse(&cfg, 15, argv), 0);
 	cr_assert_str_eq(cfg.out_dir, "/tmp/x");
 	cr_assert_eq(cfg.emit, WF_EMIT_ASSIGNMENTS);
 	cr_assert_eq(cfg.threads, 3);
 	cr_assert_eq(cfg.max_batches, 8);
 	cr_assert_eq(cfg.dedup.window_ms, 24 * 3600 * 1000LL);
 	cr_assert_eq(cfg.line_max, 1u << 20);
+	cr_assert_eq(cfg.zstd_level, 1);
 }
 
 Test(cli, bad_options_are_usage_errors, .init = cr_redirect_stderr)
@@ -79,6 +81,8 @@ Test(cli, bad_options_are_usage_errors, .init = cr_redirect_stderr)
 	cr_assert_eq(parse(&cfg, 2, a5), WF_EINVAL);
 	const char *a6[] = {"wirefold", "--bogus", NULL};
 	cr_assert_eq(parse(&cfg, 2, a6), WF_EINVAL);
+	const char *a7[] = {"wirefold", "--zstd-level", "20", NULL};
+	cr_assert_eq(parse(&cfg, 3, a7), WF_EINVAL);
 }
 
 Test(cli, help_and_version_are_handled, .init = cr_redirect_stdout)
