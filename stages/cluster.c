@@ -9,9 +9,11 @@
  *   items     item id hash -> the story it went to, for the duplicates
  *             that follow it; entries leave once older than the longer of
  *             the dedup window and the idle time.
- * A story is one allocation (its centroid, headline vector and index
- * terms follow the struct); closed stories and emptied posting lists go to
- * free lists, so a steady stream allocates nothing per article. */
+ * A story is one object (its index terms, centroid and headline vector
+ * follow the struct); stories and posting lists come from large chunks,
+ * closed ones and emptied ones go to free lists, so a steady stream
+ * allocates nothing per article.  What a query reads of each story it
+ * meets (struct hot) is kept apart from the stories, by slot. */
 #include "wirefold/cluster.h"
 
 #include <math.h>
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -37,11 +40,24 @@ enum { CANDIDATES_MAX = 8 };
 /* Terms per field kept of the headline item, to re-check its centrality. */
 enum { HEADLINE_TERMS = 16 };
 #define CANDIDATES_REACH 0.25f
+/* Sizes of the tables of idf values by document frequency and of TF
+ * weights by count: most terms are rare and most counts small. */
+enum { IDF_CACHE = 1024, TF_CACHE = 64 };
+/* Bits per field of the filter in front of the article's lookup table. */
+enum { AT_BITS_LOG = 11 };
 
 uint64_t wf_story_id(const char *founding_id)
 {
 	return XXH3_64bits_withSeed(founding_id, strlen(founding_id), 0x5707);
 }
+
+/* A slot of the article's lookup table; its tag is the article's at_tag
+ * plus the field (others are free). */
+struct aslot {
+	uint64_t h;
+	float w;
+	uint32_t tag;
+};
 
 /* A weighted term of a centroid or of an article's vector. */
 struct cterm {
@@ -55,24 +71,33 @@ struct vec {
 };
 
 struct story {
-	uint64_t id;
+	/* what scoring a candidate reads, in its first cache line */
+	struct vec c;              /* centroid: running sums, top terms */
+	float norm[WF_NFIELDS];    /* |centroid| per field */
+	uint32_t slot;             /* its entry in cluster.hot, for life */
 	uint64_t seq;              /* founding order: breaks ties */
-	int64_t last_ms;           /* latest item time */
+	uint64_t id;
 	struct story *prev, *next; /* the lru list */
 	char *headline;            /* title of the most central item */
-	uint64_t mark;             /* query scratch: the query it was seen in, */
-	float acc;                 /* and the query weight it matched there */
-	float norm[WF_NFIELDS];    /* |centroid| per field */
-	uint32_t nix;              /* index terms in use */
 	uint32_t items;            /* distinct items (not duplicates) */
-	struct vec c;              /* centroid: running sums, top terms */
 	struct vec hv;             /* the headline item's vector */
+	/* last, as the index terms follow: an eviction from a posting list
+	 * reads only these of the story it evicts */
+	uint32_t nix;              /* index terms in use */
 	uint64_t *ix;              /* terms it is indexed under */
+};
+
+/* What a query and an eviction read of a story, apart from it and packed
+ * with the others', so a posting list's stories cost no cache miss each. */
+struct hot {
+	int64_t last_ms; /* latest item time */
+	uint32_t mark;   /* query scratch: the query it was seen in, */
+	float acc;       /* and the query weight it matched there */
 };
 
 /* An open story indexed under a term, with the term's weight in it. */
 struct pentry {
-	struct story *s;
+	uint32_t slot; /* the story's */
 	float w;
 };
 
@@ -82,10 +107,35 @@ struct posting {
 	struct pentry e[]; /* posting_max, least recently indexed first */
 };
 
+/* A story a query found, and the query weight it matched. */
+struct cand {
+	struct story *s;
+	float acc;
+	uint32_t slot;
+};
+
 struct item {
 	uint64_t key; /* hash of the item id */
 	int64_t time_ms;
 	uint64_t story;
+};
+
+struct dfslot;
+struct dftab {
+	struct dfslot *slots;
+	size_t mask; /* capacity - 1; capacity is a power of two */
+	size_t n;
+};
+
+/* Stories and posting lists, each of a fixed size, come from chunks of
+ * CHUNK bytes (a huge page) and go back to free lists, never to malloc; the
+ * chunks go with the stage. */
+enum { CHUNK = 2 << 20 };
+struct pool {
+	size_t size;    /* of an object: a multiple of the cache line */
+	char *at, *end; /* what is left of the newest chunk */
+	void **chunks;
+	size_t nchunks, chunks_cap;
 };
 
 struct cluster {
@@ -93,25 +143,49 @@ struct cluster {
 	int64_t keep_items_ms;
 	int64_t now_ms;
 	uint64_t docs;      /* documents counted in df (after halvings) */
+	uint64_t docs_total; /* documents counted in df, ever */
 	uint64_t next_seq;
-	uint64_t query;     /* query counter for story->mark */
-	struct wf_map df;
+	uint32_t query;     /* query counter for hot.mark */
+	struct hot *hot;    /* by story slot */
+	struct story **story_at; /* by slot */
+	uint32_t nhot;      /* slots handed out */
+	size_t hot_cap;     /* of both */
+	struct dftab df;
 	struct wf_map stories;
 	struct wf_map postings;
 	struct wf_map items;
 	struct story *lru_head, *lru_tail;
 	struct story *free_stories;
 	struct posting *free_postings;
+	struct pool story_pool, posting_pool;
 	struct item *fifo; /* ring: items in arrival order */
 	size_t fifo_cap, fifo_head, fifo_n;
 	uint64_t fifo_base; /* absolute position of fifo[fifo_head] */
+	uint64_t idf_docs[IDF_CACHE]; /* idf(df) for df < IDF_CACHE, */
+	double idf_val[IDF_CACHE];    /* when docs was idf_docs[df] */
+	double tf_weight[TF_CACHE];   /* 1 + ln tf for tf < TF_CACHE */
 	/* scratch, grown as needed */
+	uint32_t *cnt;       /* the article's term counts in df */
+	size_t cnt_cap;
 	struct vec av;       /* the article's vector */
 	size_t av_cap;
+	struct aslot *at;    /* and its lookup table, */
+	size_t at_mask;
+	uint32_t at_tag;
+	/* and a filter in front of that: per field, a bit from each term's hash */
+	uint64_t at_bits[WF_NFIELDS][(1 << AT_BITS_LOG) / 64];
 	struct cterm *merge; /* centroid update */
 	size_t merge_cap;
-	struct story **cands;
+	uint64_t *keys;      /* keep_heaviest */
+	size_t keys_cap;
+	uint32_t *sel;       /* select_top */
+	size_t sel_cap;
+	struct cand *cands;
 	size_t cands_cap;
+	struct posting **plists; /* the posting lists of a query's terms */
+	size_t plists_cap;
+	bool *have;          /* reindex: which of the top terms s has */
+	size_t have_cap;
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -129,24 +203,60 @@ static void *grow(void *p, size_t *cap, size_t need, size_t size)
 	return q;
 }
 
+/* n bytes (a multiple of CHUNK) in huge pages when the system gives them
+ * on request (Linux): the df table, stories and posting lists are read at
+ * random, and with small pages most such reads would also miss the TLB
+ * (and each new page would cost a fault). */
+static void *huge_alloc(size_t n)
+{
+	void *p = aligned_alloc(CHUNK, n);
+#ifdef MADV_HUGEPAGE
+	if (p)
+		madvise(p, n, MADV_HUGEPAGE);
+#endif
+	return p;
+}
+
+/* A zeroed table of n bytes. */
+static void *table_alloc(size_t n)
+{
+	if (n < CHUNK)
+		return calloc(1, n);
+	void *p = huge_alloc((n + CHUNK - 1) / CHUNK * CHUNK);
+	return p ? memset(p, 0, n) : NULL;
+}
+
+/* An object of the pool's size, from its newest chunk or a new one. */
+static void *pool_take(struct pool *p)
+{
+	if ((size_t)(p->end - p->at) < p->size) {
+		const size_t bytes = (p->size + CHUNK - 1) / CHUNK * CHUNK;
+		void **chunks = grow(p->chunks, &p->chunks_cap, p->nchunks + 1, sizeof *chunks);
+		if (!chunks)
+			return NULL;
+		p->chunks = chunks;
+		char *m = huge_alloc(bytes);
+		if (!m)
+			return NULL;
+		p->chunks[p->nchunks++] = m;
+		p->at = m;
+		p->end = m + bytes;
+	}
+	void *o = p->at;
+	p->at += p->size;
+	return o;
+}
+
+static void pool_free(struct pool *p)
+{
+	for (size_t i = 0; i < p->nchunks; i++)
+		free(p->chunks[i]);
+	free(p->chunks);
+}
+
 static uint64_t id_key(const char *id)
 {
 	return XXH3_64bits(id, strlen(id));
-}
-
-static void sort_by_h(struct cterm *t, size_t n)
-{
-	static const size_t gaps[] = {701, 301, 132, 57, 23, 10, 4, 1};
-	for (size_t g = 0; g < sizeof gaps / sizeof gaps[0]; g++) {
-		const size_t gap = gaps[g];
-		for (size_t i = gap; i < n; i++) {
-			struct cterm x = t[i];
-			size_t j = i;
-			for (; j >= gap && t[j - gap].h > x.h; j -= gap)
-				t[j] = t[j - gap];
-			t[j] = x;
-		}
-	}
 }
 
 /* heavier first; equal weights by hash, so the order is total */
@@ -170,6 +280,13 @@ static void sort_by_w(struct cterm *t, size_t n)
 	}
 }
 
+/* heavier() without branches, for the partitions: their outcomes do not
+ * repeat, so a branch on each would be mispredicted half the time */
+static bool heavier_nb(const struct cterm *a, const struct cterm *b)
+{
+	return (a->w > b->w) | ((a->w == b->w) & (a->h < b->h));
+}
+
 static void swap(struct cterm *a, struct cterm *b)
 {
 	const struct cterm t = *a;
@@ -179,8 +296,10 @@ static void swap(struct cterm *a, struct cterm *b)
 
 /* Move the k heaviest of t[0..n) to its front, in no order (quickselect,
  * median-of-three pivots; `heavier` is a total order, so the result is
- * deterministic). */
-static void select_top(struct cterm *t, size_t n, size_t k)
+ * deterministic).  The order they are left in decides the order of the
+ * query's sums and of the saved index terms, so it must stay that of this
+ * Hoare partition; scratch holds 2n. */
+static void select_top(struct cterm *t, size_t n, size_t k, uint32_t *scratch)
 {
 	size_t lo = 0, hi = n; /* the k-th heaviest is in [lo, hi) */
 	while (hi - lo > 16) {
@@ -192,16 +311,33 @@ static void select_top(struct cterm *t, size_t n, size_t k)
 		if (heavier(&t[hi - 1], &t[mid]))
 			swap(&t[hi - 1], &t[mid]);
 		const struct cterm pivot = t[mid]; /* t[lo] >= pivot >= t[hi-1] */
-		size_t i = lo, j = hi - 1;
-		for (;;) {
-			while (heavier(&t[i], &pivot))
-				i++;
-			while (heavier(&pivot, &t[j]))
-				j--;
-			if (i >= j)
-				break;
-			swap(&t[i++], &t[j--]);
+		/* Hoare's partition scans from the left to each term not heavier
+		 * than the pivot, from the right to each not lighter, and swaps
+		 * the pairs until the scans cross.  Until then they only meet
+		 * terms not yet swapped, so the pairs are the m-th of each kind
+		 * from either end, in the terms as they are now: list both kinds
+		 * (without branches), then swap the pairs. */
+		uint32_t *l = scratch, *r = scratch + (hi - lo);
+		size_t nl = 0, nr = 0;
+		for (size_t x = lo; x < hi; x++) {
+			const bool h = heavier_nb(&t[x], &pivot);
+			l[nl] = (uint32_t)x;
+			nl += !h;
+			r[nr] = (uint32_t)x;
+			nr += h | (t[x].h == pivot.h);
 		}
+		/* l ascending, r ascending and used from its end; t[hi-1] is in
+		 * l and t[lo] in r, so neither runs out before the scans cross */
+		size_t m = 0;
+		while (m < nl && m < nr && l[m] < r[nr - 1 - m]) {
+			swap(&t[l[m]], &t[r[nr - 1 - m]]);
+			m++;
+		}
+		/* where the right scan stopped: at the next term of its kind, or
+		 * at the last one swapped to the left if that comes first */
+		size_t j = r[nr - 1 - m];
+		if (m > 0 && l[m - 1] > j)
+			j = l[m - 1];
 		/* [lo, j] >= pivot >= (j, hi) */
 		if (k <= j)
 			hi = j + 1;
@@ -213,15 +349,86 @@ static void select_top(struct cterm *t, size_t n, size_t k)
 	sort_by_w(t + lo, hi - lo);
 }
 
-/* Keep the `keep` heaviest of t[0..n), sorted by hash; returns the count. */
-static uint32_t keep_top(struct cterm *t, uint32_t n, uint32_t keep)
+/* A key that orders terms as `heavier` does, for the term of weight w at
+ * position i of an array sorted by hash: the larger key is the heavier.
+ * The bits of a float that is not negative order as the float; the sign
+ * flip below extends that to negative ones, and adding 0 makes -0 equal 0,
+ * as it is to `heavier`. */
+static uint64_t rank_key(float w, uint32_t i)
 {
-	if (n > keep) {
-		select_top(t, n, keep);
-		n = keep;
-		sort_by_h(t, n);
+	uint32_t u;
+	w += 0.0f;
+	memcpy(&u, &w, sizeof u);
+	u ^= u >> 31 ? UINT32_MAX : UINT32_C(0x80000000);
+	return (uint64_t)u << 32 | (UINT32_MAX - i);
+}
+
+/* The k-th largest (1 <= k <= n) of the distinct keys x[0..n); reorders
+ * x and uses y[0..n).  Quickselect whose partition has no branch on the
+ * data: each key is written to both ends and the fitting end advances. */
+static uint64_t kth_largest(uint64_t *x, uint64_t *y, size_t n, size_t k)
+{
+	while (n > 12) {
+		uint64_t a = x[0], b = x[n / 2], p = x[n - 1];
+		if (a > b) {
+			const uint64_t t = a;
+			a = b;
+			b = t;
+		}
+		p = p < a ? a : p > b ? b : p; /* the median of the three */
+		size_t g = 0, l = n - 1;
+		for (size_t i = 0; i < n; i++) {
+			const uint64_t v = x[i];
+			y[g] = v;
+			y[l] = v;
+			g += v > p;
+			l -= v < p;
+		}
+		/* y[0, g) > p > y(g, n) */
+		if (k == g + 1)
+			return p;
+		uint64_t *const t = x;
+		if (k <= g) {
+			x = y;
+			y = t;
+			n = g;
+		} else {
+			x = y + g + 1;
+			y = t + g + 1;
+			n -= g + 1;
+			k -= g + 1;
+		}
 	}
-	return n;
+	for (size_t i = 1; i < n; i++) {
+		const uint64_t v = x[i];
+		size_t j = i;
+		for (; j > 0 && x[j - 1] < v; j--)
+			x[j] = x[j - 1];
+		x[j] = v;
+	}
+	return x[k - 1];
+}
+
+/* Copy to dst the `keep` heaviest of t[0..n) (sorted by hash), in their
+ * order; returns the count.  dst may be t. */
+static uint32_t keep_heaviest(struct cluster *c, struct cterm *dst, const struct cterm *t,
+                              uint32_t n, uint32_t keep)
+{
+	if (n <= keep) {
+		memmove(dst, t, n * sizeof *t);
+		return n;
+	}
+	uint64_t *x = c->keys, *y = c->keys + n;
+	for (uint32_t i = 0; i < n; i++)
+		x[i] = rank_key(t[i].w, i);
+	const uint64_t least = kth_largest(x, y, n, keep);
+	/* dst holds only `keep`: stop at the last kept */
+	uint32_t m = 0;
+	for (uint32_t i = 0; m < keep; i++) {
+		dst[m] = t[i];
+		m += rank_key(t[i].w, i) >= least;
+	}
+	return m;
 }
 
 static float dot(const struct cterm *a, uint32_t na, const struct cterm *b, uint32_t nb)
@@ -249,49 +456,146 @@ static float norm_of(const struct cterm *t, uint32_t n)
 
 /* ---- document frequencies ---------------------------------------------- */
 
+/* The df table: term -> count, open addressing with linear probing.  Its
+ * layout follows wf_map's (the same spreading multiply, growth at half
+ * load, rebuilt in slot order when halved), so a saved state lists the
+ * counts in the same order; unlike wf_map it finds a term once to count it,
+ * and its slots can be prefetched.  A count of 0 marks an empty slot. */
+struct dfslot {
+	uint64_t h;
+	uint32_t n;
+	uint32_t seen; /* the last document (its docs_total) that had the term */
+};
+
+static size_t df_home(const struct dftab *d, uint64_t h)
+{
+	return (size_t)((h * 0x9E3779B97F4A7C15ull) >> 17) & d->mask;
+}
+
+static int df_init(struct dftab *d)
+{
+	d->slots = calloc(16, sizeof *d->slots);
+	d->mask = 15;
+	d->n = 0;
+	return d->slots ? 0 : WF_ENOMEM;
+}
+
+static struct dfslot *df_find(const struct dftab *d, uint64_t h)
+{
+	size_t i = df_home(d, h);
+	while (d->slots[i].n && d->slots[i].h != h)
+		i = (i + 1) & d->mask;
+	return &d->slots[i];
+}
+
+static void df_prefetch(const struct dftab *d, const struct wf_features *f)
+{
+	for (int k = 0; k < WF_NFIELDS; k++)
+		for (uint32_t i = 0; i < f->n[k]; i++)
+			__builtin_prefetch(&d->slots[df_home(d, f->terms[k][i].h)]);
+}
+
+/* Double the table; rare, so kept out of df_claim's way. */
+__attribute__((cold)) static int df_grow(struct dftab *d)
+{
+	const size_t cap = (d->mask + 1) * 2;
+	struct dfslot *old = d->slots, *slots = table_alloc(cap * sizeof *slots);
+	if (!slots)
+		return WF_ENOMEM;
+	const size_t oldcap = d->mask + 1;
+	d->slots = slots;
+	d->mask = cap - 1;
+	for (size_t j = 0; j < oldcap; j++)
+		if (old[j].n)
+			*df_find(d, old[j].h) = old[j];
+	free(old);
+	return 0;
+}
+
+/* The slot of h, claimed for it if new (n is then 0); NULL when out of
+ * memory.  It grows the table when wf_map_put would. */
+static struct dfslot *df_claim(struct dftab *d, uint64_t h)
+{
+	if ((d->n + 1) * 2 > d->mask + 1 && df_grow(d) < 0)
+		return NULL;
+	struct dfslot *e = df_find(d, h);
+	if (!e->n) {
+		d->n++;
+		e->h = h;
+		e->seen = 0;
+	}
+	return e;
+}
+
 static uint32_t df_get(const struct cluster *c, uint64_t h)
 {
-	return (uint32_t)(uintptr_t)wf_map_get(&c->df, h);
+	return df_find(&c->df, h)->n;
 }
 
 /* Halve every count, dropping those that reach 0. */
 static int df_halve(struct cluster *c)
 {
-	struct wf_map m;
-	if (wf_map_init(&m) < 0)
+	struct dftab d;
+	if (df_init(&d) < 0)
 		return WF_ENOMEM;
 	for (size_t i = 0; i <= c->df.mask; i++) {
-		const uintptr_t n = (uintptr_t)c->df.slots[i].val / 2;
-		if (n && wf_map_put(&m, c->df.slots[i].key, (void *)n) < 0) {
-			wf_map_close(&m);
+		const uint32_t n = c->df.slots[i].n / 2;
+		if (!n)
+			continue;
+		struct dfslot *e = df_claim(&d, c->df.slots[i].h);
+		if (!e) {
+			free(d.slots);
 			return WF_ENOMEM;
 		}
+		e->n = n;
 	}
-	wf_map_close(&c->df);
-	c->df = m;
+	free(c->df.slots);
+	c->df = d;
 	c->docs /= 2;
 	return 0;
 }
 
+/* Count the article's terms; their counts after it go to c->cnt, in the
+ * order of its fields and terms. */
 static int df_add(struct cluster *c, const struct wf_features *f)
 {
 	if (c->docs >= c->p.df_horizon && df_halve(c) < 0)
 		return WF_ENOMEM;
 	c->docs++;
+	const uint32_t doc = (uint32_t)++c->docs_total;
+	bool again = false;
+	size_t j = 0;
 	for (int k = 0; k < WF_NFIELDS; k++)
 		for (uint32_t i = 0; i < f->n[k]; i++) {
-			const uint64_t h = f->terms[k][i].h;
-			const uintptr_t n = (uintptr_t)wf_map_get(&c->df, h) + 1;
-			if (wf_map_put(&c->df, h, (void *)n) < 0)
+			struct dfslot *e = df_claim(&c->df, f->terms[k][i].h);
+			if (!e)
 				return WF_ENOMEM;
+			/* the same term in two fields (a hash collision): the
+			 * first must see the second's count too */
+			again |= e->seen == doc;
+			e->seen = doc;
+			c->cnt[j++] = ++e->n;
 		}
+	j = 0;
+	for (int k = 0; again && k < WF_NFIELDS; k++)
+		for (uint32_t i = 0; i < f->n[k]; i++)
+			c->cnt[j++] = df_get(c, f->terms[k][i].h);
 	return 0;
 }
 
-static double idf(const struct cluster *c, uint64_t h)
+/* ln((docs + prior_docs) / (df + 1)), floored at 0; a pure function of
+ * docs and df, so small counts keep their value per docs. */
+static double idf(struct cluster *c, uint32_t df)
 {
-	const double v = log(((double)c->docs + c->p.prior_docs) / ((double)df_get(c, h) + 1));
-	return v > 0 ? v : 0;
+	if (df < IDF_CACHE && c->idf_docs[df] == c->docs)
+		return c->idf_val[df];
+	double v = log(((double)c->docs + c->p.prior_docs) / ((double)df + 1));
+	v = v > 0 ? v : 0;
+	if (df < IDF_CACHE) {
+		c->idf_docs[df] = c->docs;
+		c->idf_val[df] = v;
+	}
+	return v;
 }
 
 static void normalize(struct cterm *t, uint32_t *n)
@@ -305,7 +609,8 @@ static void normalize(struct cterm *t, uint32_t *n)
 		t[i].w /= len;
 }
 
-/* The article's TF-IDF vector, each field of unit length. */
+/* The article's TF-IDF vector, each field of unit length; c->cnt holds
+ * its document frequencies (df_add). */
 static int weigh(struct cluster *c, const struct wf_features *f)
 {
 	size_t total = 0;
@@ -314,13 +619,16 @@ static int weigh(struct cluster *c, const struct wf_features *f)
 	struct cterm *buf = grow(c->av.t[0], &c->av_cap, total + 1, sizeof *buf);
 	if (!buf)
 		return WF_ENOMEM;
+	const uint32_t *cnt = c->cnt;
 	for (int k = 0; k < WF_NFIELDS; k++) {
 		struct cterm *t = c->av.t[k] = buf;
 		uint32_t n = 0;
 		for (uint32_t i = 0; i < f->n[k]; i++) {
 			const struct wf_term *x = &f->terms[k][i];
+			const double tw = x->tf < TF_CACHE ? c->tf_weight[x->tf]
+			                                   : 1 + log((double)x->tf);
 			t[n].h = x->h;
-			t[n++].w = (float)((1 + log((double)x->tf)) * idf(c, x->h));
+			t[n++].w = (float)(tw * idf(c, *cnt++));
 		}
 		normalize(t, &n);
 		c->av.n[k] = n;
@@ -331,8 +639,67 @@ static int weigh(struct cluster *c, const struct wf_features *f)
 
 /* ---- similarity ---------------------------------------------------------- */
 
-/* Weighted mean of the per-field cosines of v to s's centroid, over the
- * fields v has. */
+/* Put the article's vector in the lookup table (c->at). */
+static int table_article(struct cluster *c)
+{
+	size_t total = 0;
+	for (int k = 0; k < WF_NFIELDS; k++)
+		total += c->av.n[k];
+	size_t cap = 64;
+	while (cap < 4 * total)
+		cap *= 2;
+	if (cap > c->at_mask + 1 || c->at_tag > UINT32_MAX - 2 * WF_NFIELDS) {
+		if (cap > c->at_mask + 1) {
+			free(c->at);
+			if (!(c->at = malloc(cap * sizeof *c->at)))
+				return WF_ENOMEM;
+			c->at_mask = cap - 1;
+		}
+		memset(c->at, 0, (c->at_mask + 1) * sizeof *c->at);
+		c->at_tag = 1;
+	} else {
+		c->at_tag += WF_NFIELDS;
+	}
+	memset(c->at_bits, 0, sizeof c->at_bits);
+	for (int k = 0; k < WF_NFIELDS; k++)
+		for (uint32_t i = 0; i < c->av.n[k]; i++) {
+			const struct cterm *t = &c->av.t[k][i];
+			const uint64_t bit = t->h >> (64 - AT_BITS_LOG);
+			c->at_bits[k][bit / 64] |= UINT64_C(1) << bit % 64;
+			size_t j = t->h & c->at_mask;
+			while (c->at[j].tag - c->at_tag < WF_NFIELDS)
+				j = (j + 1) & c->at_mask;
+			c->at[j] = (struct aslot){t->h, t->w, c->at_tag + (uint32_t)k};
+		}
+	return 0;
+}
+
+/* dot() of field k of the article's vector and b, by lookups: the same
+ * products summed in the same order (b's), without walking the article. */
+static float dot_article(const struct cluster *c, int k, const struct cterm *b, uint32_t nb)
+{
+	const uint32_t tag = c->at_tag + (uint32_t)k;
+	const uint64_t *bits = c->at_bits[k];
+	float s = 0;
+	for (uint32_t i = 0; i < nb; i++) {
+		const uint64_t bit = b[i].h >> (64 - AT_BITS_LOG);
+		if (!(bits[bit / 64] >> bit % 64 & 1))
+			continue; /* most centroid terms are not the article's */
+		for (size_t j = b[i].h & c->at_mask;; j = (j + 1) & c->at_mask) {
+			const struct aslot *e = &c->at[j];
+			if (e->tag - c->at_tag >= WF_NFIELDS)
+				break;
+			if (e->h == b[i].h && e->tag == tag) {
+				s += e->w * b[i].w;
+				break;
+			}
+		}
+	}
+	return s;
+}
+
+/* Weighted mean of the per-field cosines of v (the article's vector or a
+ * headline vector) to s's centroid, over the fields v has. */
 static double content_sim(const struct cluster *c, const struct vec *v,
                           const struct story *s)
 {
@@ -341,7 +708,9 @@ static double content_sim(const struct cluster *c, const struct vec *v,
 	for (int k = 0; k < WF_NFIELDS; k++) {
 		if (!v->n[k] || !(s->norm[k] > 0))
 			continue;
-		const double cs = dot(v->t[k], v->n[k], s->c.t[k], s->c.n[k]) / s->norm[k];
+		const float d = v == &c->av ? dot_article(c, k, s->c.t[k], s->c.n[k])
+		                            : dot(v->t[k], v->n[k], s->c.t[k], s->c.n[k]);
+		const double cs = d / s->norm[k];
 		den += c->p.weight[k];
 		num += c->p.weight[k] * cs;
 		if (k == WF_FIELD_ENTITY && c->p.entity_gate > 0 && cs < c->p.entity_gate)
@@ -365,10 +734,17 @@ static struct posting *posting_new(struct cluster *c)
 	struct posting *p = c->free_postings;
 	if (p)
 		c->free_postings = p->next_free;
-	else if (!(p = malloc(sizeof *p + c->p.posting_max * sizeof p->e[0])))
+	else if (!(p = pool_take(&c->posting_pool)))
 		return NULL;
 	p->n = 0;
 	return p;
+}
+
+/* Start loading the entries of p (its header is on its way). */
+static void posting_prefetch(const struct posting *p)
+{
+	for (size_t i = 64; i < sizeof *p + p->n * sizeof p->e[0]; i += 64)
+		__builtin_prefetch((const char *)p + i);
 }
 
 static void ix_drop_term(struct story *s, uint64_t h)
@@ -386,7 +762,7 @@ static void unindex_term(struct cluster *c, struct story *s, uint64_t h)
 	if (!p)
 		return;
 	for (uint32_t i = 0; i < p->n; i++)
-		if (p->e[i].s == s) {
+		if (p->e[i].slot == s->slot) {
 			memmove(&p->e[i], &p->e[i + 1], (p->n - i - 1) * sizeof p->e[0]);
 			p->n--;
 			break;
@@ -398,9 +774,10 @@ static void unindex_term(struct cluster *c, struct story *s, uint64_t h)
 	}
 }
 
-static int index_term(struct cluster *c, struct story *s, uint64_t h, float w)
+/* Index s under h, whose posting list is p (NULL: none yet). */
+static int index_term(struct cluster *c, struct story *s, uint64_t h, float w,
+                      struct posting *p)
 {
-	struct posting *p = wf_map_get(&c->postings, h);
 	if (!p) {
 		if (!(p = posting_new(c)))
 			return WF_ENOMEM;
@@ -414,13 +791,13 @@ static int index_term(struct cluster *c, struct story *s, uint64_t h, float w)
 		/* full: the least recently active story leaves this list */
 		uint32_t old = 0;
 		for (uint32_t i = 1; i < p->n; i++)
-			if (p->e[i].s->last_ms < p->e[old].s->last_ms)
+			if (c->hot[p->e[i].slot].last_ms < c->hot[p->e[old].slot].last_ms)
 				old = i;
-		ix_drop_term(p->e[old].s, h);
+		ix_drop_term(c->story_at[p->e[old].slot], h);
 		memmove(&p->e[old], &p->e[old + 1], (p->n - old - 1) * sizeof p->e[0]);
 		p->n--;
 	}
-	p->e[p->n].s = s;
+	p->e[p->n].slot = s->slot;
 	p->e[p->n++].w = w;
 	s->ix[s->nix++] = h;
 	return 0;
@@ -442,34 +819,49 @@ static int reindex(struct cluster *c, struct story *s)
 		}
 	}
 	if (n > c->p.index_terms) {
-		select_top(top, n, c->p.index_terms);
+		select_top(top, n, c->p.index_terms, c->sel);
 		n = c->p.index_terms;
 	}
+	struct posting **pl = grow(c->plists, &c->plists_cap, n + 1, sizeof *pl);
+	if (!pl)
+		return WF_ENOMEM;
+	c->plists = pl;
+	bool *have = grow(c->have, &c->have_cap, n + 1, sizeof *have);
+	if (!have)
+		return WF_ENOMEM;
+	c->have = have;
+	/* look all the lists up first, so their cache misses overlap (only
+	 * the lists of terms that leave the top change the map before they
+	 * are used, and those are not among these) */
+	for (uint32_t j = 0; j < n; j++) {
+		pl[j] = wf_map_get(&c->postings, top[j].h);
+		if (pl[j])
+			__builtin_prefetch(pl[j]);
+		have[j] = false;
+	}
+	for (uint32_t j = 0; j < n; j++)
+		if (pl[j])
+			posting_prefetch(pl[j]);
 	/* drop the terms no longer on top, update the weights of those that
 	 * stay, then add the new ones */
 	for (uint32_t i = 0; i < s->nix;) {
-		const struct cterm *keep = NULL;
-		for (uint32_t j = 0; j < n && !keep; j++)
-			if (top[j].h == s->ix[i])
-				keep = &top[j];
-		if (!keep) {
+		uint32_t j = 0;
+		while (j < n && top[j].h != s->ix[i])
+			j++;
+		if (j == n) {
 			unindex_term(c, s, s->ix[i]);
 			s->ix[i] = s->ix[--s->nix];
 			continue;
 		}
-		struct posting *p = wf_map_get(&c->postings, keep->h);
-		for (uint32_t e = 0; p && e < p->n; e++)
-			if (p->e[e].s == s)
-				p->e[e].w = keep->w;
+		have[j] = true;
+		for (uint32_t e = 0; pl[j] && e < pl[j]->n; e++)
+			if (pl[j]->e[e].slot == s->slot)
+				pl[j]->e[e].w = top[j].w;
 		i++;
 	}
-	for (uint32_t j = 0; j < n; j++) {
-		bool have = false;
-		for (uint32_t i = 0; i < s->nix && !have; i++)
-			have = s->ix[i] == top[j].h;
-		if (!have && index_term(c, s, top[j].h, top[j].w) < 0)
+	for (uint32_t j = 0; j < n; j++)
+		if (!have[j] && index_term(c, s, top[j].h, top[j].w, pl[j]) < 0)
 			return WF_ENOMEM;
-	}
 	return 0;
 }
 
@@ -501,8 +893,8 @@ static void lru_append(struct cluster *c, struct story *s)
 
 static void story_touch(struct cluster *c, struct story *s, int64_t ms)
 {
-	if (ms > s->last_ms)
-		s->last_ms = ms;
+	if (ms > c->hot[s->slot].last_ms)
+		c->hot[s->slot].last_ms = ms;
 	lru_unlink(c, s);
 	lru_append(c, s);
 }
@@ -510,22 +902,34 @@ static void story_touch(struct cluster *c, struct story *s, int64_t ms)
 static struct story *story_alloc(struct cluster *c)
 {
 	struct story *s = c->free_stories;
+	uint32_t slot;
 	if (s) {
 		c->free_stories = s->next;
+		slot = s->slot;
 	} else {
-		const size_t terms = (size_t)c->p.centroid_terms + HEADLINE_TERMS;
-		s = malloc(sizeof *s + WF_NFIELDS * terms * sizeof(struct cterm) +
-		           c->p.index_terms * sizeof(uint64_t));
-		if (!s)
+		size_t cap = c->hot_cap;
+		struct hot *hot = grow(c->hot, &cap, (size_t)c->nhot + 1, sizeof *hot);
+		if (!hot)
 			return NULL;
+		c->hot = hot;
+		struct story **at = grow(c->story_at, &c->hot_cap, (size_t)c->nhot + 1, sizeof *at);
+		if (!at)
+			return NULL;
+		c->story_at = at;
+		if (!(s = pool_take(&c->story_pool)))
+			return NULL;
+		slot = c->nhot++;
 	}
-	struct cterm *t = (struct cterm *)(s + 1);
 	memset(s, 0, sizeof *s);
+	s->slot = slot;
+	c->hot[slot] = (struct hot){0};
+	c->story_at[slot] = s;
+	s->ix = (uint64_t *)(s + 1);
+	struct cterm *t = (struct cterm *)(s->ix + c->p.index_terms);
 	for (int k = 0; k < WF_NFIELDS; k++) {
 		s->c.t[k] = t + (size_t)k * c->p.centroid_terms;
 		s->hv.t[k] = t + (size_t)WF_NFIELDS * c->p.centroid_terms + (size_t)k * HEADLINE_TERMS;
 	}
-	s->ix = (uint64_t *)(t + WF_NFIELDS * ((size_t)c->p.centroid_terms + HEADLINE_TERMS));
 	return s;
 }
 
@@ -545,7 +949,7 @@ static void story_close(struct cluster *c, struct story *s)
 
 static void close_idle(struct cluster *c)
 {
-	while (c->lru_head && c->now_ms - c->lru_head->last_ms > c->p.idle_ms)
+	while (c->lru_head && c->now_ms - c->hot[c->lru_head->slot].last_ms > c->p.idle_ms)
 		story_close(c, c->lru_head);
 }
 
@@ -554,15 +958,7 @@ static void close_idle(struct cluster *c)
 static void set_hv(struct cluster *c, struct story *s, const struct vec *v)
 {
 	for (int k = 0; k < WF_NFIELDS; k++) {
-		uint32_t n = v->n[k];
-		if (n > HEADLINE_TERMS) {
-			memcpy(c->merge, v->t[k], n * sizeof(struct cterm));
-			n = keep_top(c->merge, n, HEADLINE_TERMS);
-			memcpy(s->hv.t[k], c->merge, n * sizeof(struct cterm));
-		} else {
-			memcpy(s->hv.t[k], v->t[k], n * sizeof(struct cterm));
-		}
-		s->hv.n[k] = n;
+		s->hv.n[k] = keep_heaviest(c, s->hv.t[k], v->t[k], v->n[k], HEADLINE_TERMS);
 		normalize(s->hv.t[k], &s->hv.n[k]);
 	}
 }
@@ -573,6 +969,12 @@ static void add_to_centroid(struct cluster *c, struct story *s, const struct vec
 	for (int k = 0; k < WF_NFIELDS; k++) {
 		const struct cterm *a = s->c.t[k], *b = v->t[k];
 		const uint32_t na = s->c.n[k], nb = v->n[k];
+		if (na == 0) {
+			/* a new story: the article's vector is the sum */
+			s->c.n[k] = keep_heaviest(c, s->c.t[k], b, nb, c->p.centroid_terms);
+			s->norm[k] = norm_of(s->c.t[k], s->c.n[k]);
+			continue;
+		}
 		struct cterm *m = c->merge;
 		uint32_t i = 0, j = 0, n = 0;
 		while (i < na || j < nb) {
@@ -585,10 +987,9 @@ static void add_to_centroid(struct cluster *c, struct story *s, const struct vec
 				m[n++].w = a[i++].w + b[j++].w;
 			}
 		}
-		n = keep_top(m, n, c->p.centroid_terms);
-		memcpy(s->c.t[k], m, n * sizeof *m);
+		n = keep_heaviest(c, s->c.t[k], m, n, c->p.centroid_terms);
 		s->c.n[k] = n;
-		s->norm[k] = norm_of(m, n);
+		s->norm[k] = norm_of(s->c.t[k], n);
 	}
 }
 
@@ -602,9 +1003,11 @@ static int open_story(struct cluster *c, struct wf_article *a)
 		s->id++; /* the same id founded two open stories */
 	s->seq = c->next_seq++;
 	s->items = 1;
-	s->last_ms = a->time_ms;
+	c->hot[s->slot].last_ms = a->time_ms;
 	add_to_centroid(c, s, &c->av);
-	set_hv(c, s, &c->av);
+	/* its centroid is the article's vector cut to the heaviest terms; the
+	 * headline vector, when it takes fewer, is cut from there */
+	set_hv(c, s, c->p.centroid_terms >= HEADLINE_TERMS ? &s->c : &c->av);
 	if (wf_map_put(&c->stories, s->id, s) < 0)
 		goto err_free_story;
 	lru_append(c, s);
@@ -646,12 +1049,24 @@ static int join_story(struct cluster *c, struct story *s, struct wf_article *a)
 	return 0;
 }
 
+/* Whether candidate a goes before b: the larger query weight, then the
+ * older story. */
+static bool ahead(const struct cand *a, const struct cand *b)
+{
+	return a->acc > b->acc || (a->acc == b->acc && a->s->seq < b->s->seq);
+}
+
 /* The open stories that share an indexed term with the article's heaviest
  * terms; sets *n. */
 static int candidates(struct cluster *c, size_t *n)
 {
 	*n = 0;
-	c->query++;
+	if (++c->query == 0) {
+		/* wrapped: no mark may look current */
+		for (uint32_t i = 0; i < c->nhot; i++)
+			c->hot[i].mark = 0;
+		c->query = 1;
+	}
 	size_t total = 0;
 	for (int k = 0; k < WF_NFIELDS; k++)
 		total += c->av.n[k];
@@ -666,58 +1081,84 @@ static int candidates(struct cluster *c, size_t *n)
 			q[m++].w = c->av.t[k][i].w * (float)c->p.weight[k];
 		}
 	if (m > c->p.query_terms) {
-		select_top(q, m, c->p.query_terms);
+		select_top(q, m, c->p.query_terms, c->sel);
 		m = c->p.query_terms;
 	}
-	struct story **cs = grow(c->cands, &c->cands_cap,
-	                         m * c->p.posting_max + 1, sizeof *cs);
+	struct cand *cs = grow(c->cands, &c->cands_cap, m * c->p.posting_max + 1, sizeof *cs);
 	if (!cs)
 		return WF_ENOMEM;
 	c->cands = cs;
+	struct posting **pl = grow(c->plists, &c->plists_cap, m + 1, sizeof *pl);
+	if (!pl)
+		return WF_ENOMEM;
+	c->plists = pl;
+	/* find all the lists first, so their cache misses overlap */
 	for (size_t i = 0; i < m; i++) {
-		const struct posting *p = wf_map_get(&c->postings, q[i].h);
+		pl[i] = wf_map_get(&c->postings, q[i].h);
+		if (pl[i])
+			__builtin_prefetch(pl[i]);
+	}
+	for (size_t i = 0; i < m; i++)
+		if (pl[i])
+			posting_prefetch(pl[i]);
+	struct hot *hot = c->hot;
+	for (size_t i = 0; i < m; i++) {
+		const struct posting *p = pl[i];
 		for (uint32_t j = 0; p && j < p->n; j++) {
-			struct story *s = p->e[j].s;
-			if (s->mark != c->query) {
-				s->mark = c->query;
-				s->acc = 0;
-				cs[(*n)++] = s;
+			struct hot *x = &hot[p->e[j].slot];
+			if (x->mark != c->query) {
+				x->mark = c->query;
+				x->acc = 0;
+				cs[(*n)++].slot = p->e[j].slot;
 			}
-			s->acc += q[i].w * p->e[j].w;
+			x->acc += q[i].w * p->e[j].w;
 		}
 	}
 	/* keep the CANDIDATES_MAX with the largest dot product over the
 	 * indexed terms (ties: the older story), so the exact scoring costs the
-	 * same however many stories are open */
-	/* and only those within reach of the best of them */
-	float top = 0;
-	for (size_t i = 0; i < *n; i++)
-		if (cs[i]->acc > top)
-			top = cs[i]->acc;
+	 * same however many stories are open, and of those only the ones within
+	 * reach of the best (the same as cutting by reach first: the reach
+	 * keeps all that are heavier than any it keeps) */
 	size_t kept = 0;
-	for (size_t i = 0; i < *n; i++)
-		if (cs[i]->acc >= CANDIDATES_REACH * top)
-			cs[kept++] = cs[i];
-	*n = kept;
-	if (*n > CANDIDATES_MAX) {
-		for (size_t i = 0; i < CANDIDATES_MAX; i++) {
-			size_t b = i;
-			for (size_t j = i + 1; j < *n; j++)
-				if (cs[j]->acc > cs[b]->acc ||
-				    (cs[j]->acc == cs[b]->acc && cs[j]->seq < cs[b]->seq))
-					b = j;
-			struct story *t = cs[i];
-			cs[i] = cs[b];
-			cs[b] = t;
-		}
-		*n = CANDIDATES_MAX;
+	for (size_t i = 0; i < *n; i++) {
+		struct cand x = {NULL, hot[cs[i].slot].acc, cs[i].slot};
+		if (kept == CANDIDATES_MAX && x.acc < cs[kept - 1].acc)
+			continue; /* most */
+		x.s = c->story_at[x.slot];
+		if (kept == CANDIDATES_MAX && !ahead(&x, &cs[kept - 1]))
+			continue;
+		__builtin_prefetch(x.s); /* it will likely be scored */
+		size_t j = kept < CANDIDATES_MAX ? kept++ : kept - 1;
+		for (; j > 0 && ahead(&x, &cs[j - 1]); j--)
+			cs[j] = cs[j - 1];
+		cs[j] = x;
 	}
+	const float top = kept && cs[0].acc > 0 ? cs[0].acc : 0;
+	while (kept && !(cs[kept - 1].acc >= CANDIDATES_REACH * top))
+		kept--;
+	*n = kept;
 	return 0;
+}
+
+static void centroid_prefetch(const struct story *s)
+{
+	for (int k = 0; k < WF_NFIELDS; k++) {
+		const char *t = (const char *)s->c.t[k];
+		for (size_t i = 0; i < s->c.n[k] * sizeof *s->c.t[k]; i += 64)
+			__builtin_prefetch(t + i);
+	}
 }
 
 static int cluster_article(struct cluster *c, struct wf_article *a)
 {
-	if (df_add(c, &a->feat) < 0 || weigh(c, &a->feat) < 0)
+	size_t terms = 0;
+	for (int k = 0; k < WF_NFIELDS; k++)
+		terms += a->feat.n[k];
+	uint32_t *cnt = grow(c->cnt, &c->cnt_cap, terms + 1, sizeof *cnt);
+	if (!cnt)
+		return WF_ENOMEM;
+	c->cnt = cnt;
+	if (df_add(c, &a->feat) < 0 || weigh(c, &a->feat) < 0 || table_article(c) < 0)
 		return WF_ENOMEM;
 	/* the merge buffer holds a centroid plus an article */
 	size_t total = 0;
@@ -728,14 +1169,32 @@ static int cluster_article(struct cluster *c, struct wf_article *a)
 	if (!mb)
 		return WF_ENOMEM;
 	c->merge = mb;
+	uint64_t *keys = grow(c->keys, &c->keys_cap, 2 * (total + c->p.centroid_terms), sizeof *keys);
+	if (!keys)
+		return WF_ENOMEM;
+	c->keys = keys;
+	/* select_top: the query (total terms at most) and reindex */
+	const size_t sel_n = total > WF_NFIELDS * (size_t)c->p.centroid_terms
+	                             ? total : WF_NFIELDS * (size_t)c->p.centroid_terms;
+	uint32_t *sel = grow(c->sel, &c->sel_cap, 2 * sel_n, sizeof *sel);
+	if (!sel)
+		return WF_ENOMEM;
+	c->sel = sel;
 	size_t n;
 	if (candidates(c, &n) < 0)
 		return WF_ENOMEM;
+	/* the candidates' centroids are cold: load the next one's while
+	 * scoring this one */
+	if (n)
+		centroid_prefetch(c->cands[0].s);
 	struct story *best = NULL;
 	double best_sim = 0;
 	for (size_t i = 0; i < n; i++) {
-		struct story *s = c->cands[i];
-		const double sim = content_sim(c, &c->av, s) * decay(c, a->time_ms - s->last_ms);
+		struct story *s = c->cands[i].s;
+		if (i + 1 < n)
+			centroid_prefetch(c->cands[i + 1].s);
+		const double sim = content_sim(c, &c->av, s) *
+		                   decay(c, a->time_ms - c->hot[s->slot].last_ms);
 		if (sim > best_sim || (sim == best_sim && best && s->seq < best->seq)) {
 			best = s;
 			best_sim = sim;
@@ -815,7 +1274,17 @@ static int cluster_init(void **self, const struct wf_config *cfg)
 	c->keep_items_ms = cfg->dedup.window_ms > c->p.idle_ms ? cfg->dedup.window_ms
 	                                                       : c->p.idle_ms;
 	c->now_ms = INT64_MIN;
-	if (wf_map_init(&c->df) < 0)
+	/* whole cache lines: see struct story */
+	const size_t terms = (size_t)c->p.centroid_terms + HEADLINE_TERMS;
+	c->story_pool.size = (sizeof(struct story) + WF_NFIELDS * terms * sizeof(struct cterm) +
+	                      c->p.index_terms * sizeof(uint64_t) + 63) / 64 * 64;
+	c->posting_pool.size = (sizeof(struct posting) +
+	                        c->p.posting_max * sizeof(struct pentry) + 63) / 64 * 64;
+	for (size_t i = 0; i < IDF_CACHE; i++)
+		c->idf_docs[i] = UINT64_MAX;
+	for (uint32_t tf = 1; tf < TF_CACHE; tf++)
+		c->tf_weight[tf] = 1 + log((double)tf);
+	if (df_init(&c->df) < 0)
 		goto err_free;
 	if (wf_map_init(&c->stories) < 0)
 		goto err_close_df;
@@ -831,7 +1300,7 @@ err_close_postings:
 err_close_stories:
 	wf_map_close(&c->stories);
 err_close_df:
-	wf_map_close(&c->df);
+	free(c->df.slots);
 err_free:
 	free(c);
 	return WF_ENOMEM;
@@ -856,6 +1325,10 @@ static int cluster_process(void *self, struct wf_batch *b)
 		struct wf_article *a = &b->items[i];
 		if (a->rejected)
 			continue;
+		/* the df table is large and each new term a cache miss: start
+		 * loading the next article's slots while this one clusters */
+		if (i + 1 < b->n)
+			df_prefetch(&c->df, &b->items[i + 1].feat);
 		if (a->time_ms > c->now_ms) {
 			c->now_ms = a->time_ms;
 			close_idle(c);
@@ -886,24 +1359,26 @@ static void cluster_free(void *self)
 	struct cluster *c = self;
 	if (!c)
 		return;
-	while (c->lru_head)
-		story_close(c, c->lru_head);
-	for (struct story *s = c->free_stories, *next; s; s = next) {
-		next = s->next;
-		free(s);
-	}
-	for (struct posting *p = c->free_postings, *next; p; p = next) {
-		next = p->next_free;
-		free(p);
-	}
-	wf_map_close(&c->df);
+	for (struct story *s = c->lru_head; s; s = s->next)
+		free(s->headline);
+	pool_free(&c->story_pool);
+	pool_free(&c->posting_pool);
+	free(c->df.slots);
 	wf_map_close(&c->stories);
 	wf_map_close(&c->postings);
 	wf_map_close(&c->items);
 	free(c->fifo);
+	free(c->hot);
+	free(c->story_at);
 	free(c->av.t[0]);
+	free(c->at);
+	free(c->cnt);
 	free(c->merge);
+	free(c->keys);
+	free(c->sel);
 	free(c->cands);
+	free(c->plists);
+	free(c->have);
 	free(c);
 }
 
@@ -964,15 +1439,15 @@ static int cluster_save(void *self, struct wf_state_out *out)
 	wf_state_put_u64(out, c->next_seq);
 	wf_state_put_u64(out, c->df.n);
 	for (size_t i = 0; i <= c->df.mask; i++)
-		if (c->df.slots[i].val) {
-			wf_state_put_u64(out, c->df.slots[i].key);
-			wf_state_put_u64(out, (uintptr_t)c->df.slots[i].val);
+		if (c->df.slots[i].n) {
+			wf_state_put_u64(out, c->df.slots[i].h);
+			wf_state_put_u64(out, c->df.slots[i].n);
 		}
 	wf_state_put_u64(out, c->stories.n);
 	for (const struct story *s = c->lru_head; s; s = s->next) {
 		wf_state_put_u64(out, s->id);
 		wf_state_put_u64(out, s->seq);
-		wf_state_put_i64(out, s->last_ms);
+		wf_state_put_i64(out, c->hot[s->slot].last_ms);
 		wf_state_put_str(out, s->headline);
 		wf_state_put_u32(out, s->items);
 		for (int k = 0; k < WF_NFIELDS; k++)
@@ -991,7 +1466,7 @@ static int cluster_save(void *self, struct wf_state_out *out)
 		wf_state_put_u64(out, c->postings.slots[i].key);
 		wf_state_put_u32(out, p->n);
 		for (uint32_t j = 0; j < p->n; j++) {
-			wf_state_put_u64(out, p->e[j].s->id);
+			wf_state_put_u64(out, c->story_at[p->e[j].slot]->id);
 			wf_state_put_u32(out, f32_bits(p->e[j].w));
 		}
 	}
@@ -1015,7 +1490,7 @@ static int load_stories(struct cluster *c, struct wf_state_in *in)
 			return WF_ENOMEM;
 		s->id = wf_state_get_u64(in);
 		s->seq = wf_state_get_u64(in);
-		s->last_ms = wf_state_get_i64(in);
+		c->hot[s->slot].last_ms = wf_state_get_i64(in);
 		s->headline = wf_state_get_str(in);
 		s->items = wf_state_get_u32(in);
 		for (int f = 0; f < WF_NFIELDS; f++)
@@ -1062,7 +1537,7 @@ static int load_postings(struct cluster *c, struct wf_state_in *in)
 			const float w = bits_f32(wf_state_get_u32(in));
 			if (!s || in->error)
 				return WF_ESTATE;
-			p->e[p->n].s = s;
+			p->e[p->n].slot = s->slot;
 			p->e[p->n++].w = w;
 		}
 	}
@@ -1082,8 +1557,10 @@ static int cluster_load(void *self, struct wf_state_in *in)
 		const uint64_t h = wf_state_get_u64(in), v = wf_state_get_u64(in);
 		if (in->error || v == 0 || v > UINT32_MAX)
 			return WF_ESTATE;
-		if (wf_map_put(&c->df, h, (void *)(uintptr_t)v) < 0)
+		struct dfslot *e = df_claim(&c->df, h);
+		if (!e)
 			return WF_ENOMEM;
+		e->n = (uint32_t)v;
 	}
 	int rc = load_stories(c, in);
 	if (rc == 0)
