@@ -504,12 +504,13 @@ static int article_features(struct features *ft, struct stemset *set,
 	const size_t cap_e = (size_t)nt + nb + brackets;
 	const size_t size = ((size_t)nt + nb) * sizeof(uint64_t) +
 	                    (cap_t + cap_b + cap_e) * sizeof(struct wf_term);
-	if (set->scratch_size < size) {
-		void *p = realloc(set->scratch, 2 * size);
+	/* never NULL, even for an empty article: pointers are made from it */
+	if (set->scratch_size < size || !set->scratch) {
+		void *p = realloc(set->scratch, 2 * size + 64);
 		if (!p)
 			return WF_ENOMEM;
 		set->scratch = p;
-		set->scratch_size = 2 * size;
+		set->scratch_size = 2 * size + 64;
 	}
 	uint64_t *const hashes = set->scratch;
 	struct wf_term *const mem = (struct wf_term *)(hashes + nt + nb);
