@@ -415,14 +415,20 @@ static const char *kind_name(enum wf_kind k)
 	return k == WF_KIND_UPDATE ? "update" : k == WF_KIND_DUP ? "dup" : "new";
 }
 
-static void dup_out(struct buf *b, const struct dup *d)
+/* The members an item and a duplicate both open with. */
+static void article_head(struct buf *b, const char *id, const char *source, int64_t time_ms)
 {
 	B_LIT(b, "{\"id\":");
-	b_str(b, d->id);
+	b_str(b, id);
 	B_LIT(b, ",\"source\":");
-	b_str(b, d->source);
+	b_str(b, source);
 	B_LIT(b, ",\"time\":");
-	b_time(b, d->time_ms);
+	b_time(b, time_ms);
+}
+
+static void dup_out(struct buf *b, const struct dup *d)
+{
+	article_head(b, d->id, d->source, d->time_ms);
 	B_LIT(b, ",\"similarity\":");
 	b_real(b, d->sim);
 	B_LIT(b, ",\"kind\":");
@@ -436,12 +442,7 @@ static void dup_out(struct buf *b, const struct dup *d)
 
 static void item_out(struct buf *b, const struct item *it)
 {
-	B_LIT(b, "{\"id\":");
-	b_str(b, it->id);
-	B_LIT(b, ",\"source\":");
-	b_str(b, it->source);
-	B_LIT(b, ",\"time\":");
-	b_time(b, it->time_ms);
+	article_head(b, it->id, it->source, it->time_ms);
 	B_LIT(b, ",\"title\":");
 	b_str(b, it->title);
 	B_LIT(b, ",\"body\":");
