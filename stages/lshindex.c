@@ -11,6 +11,7 @@
 
 #include "wirefold/error.h"
 #include "wirefold/state.h"
+#include "wirefold/timeparse.h"
 
 /* A slot is 4 bytes: 12 bits of the key as a tag (never 0: 0 is an empty
  * slot) over 20 bits of the value, less its generation's first value.  The
@@ -157,15 +158,22 @@ int wf_lsh_index_add(struct wf_lsh_index *ix, int64_t time_ms, const uint64_t *k
 {
 	struct gen *g = ix->n ? &ix->gens[ix->n - 1] : NULL;
 	if (!g || time_ms >= g->t_start + ix->span_ms || !fits(g, n, value)) {
-		/* room for a span at the rate the last table filled, 3/4 full
-		 * (at most 16 times its size: a burst of one instant is no
-		 * rate) */
+		/* Room for a span, 3/4 full, at the rate the last table
+		 * filled over the event time it covered.  A table that filled
+		 * within a sixteenth of a span (a burst, a feed whose times stand
+		 * still or run backwards) gives no rate: twice its room then, so
+		 * memory follows the pairs held and never runs ahead of them. */
 		uint64_t cap = FIRST_CAP;
 		if (g) {
-			int64_t took = time_ms - g->t_start;
-			took = took < 1 ? 1 : took > ix->span_ms ? ix->span_ms : took;
-			double want = (double)g->used * (double)ix->span_ms / (double)took / 0.75;
-			double most = 16.0 * g->cap;
+			const int64_t took = g->t_max - g->t_start; /* >= 0 */
+			double want;
+			if (took >= ix->span_ms || time_ms >= g->t_start + ix->span_ms)
+				want = (double)g->used / 0.75;
+			else if (took >= ix->span_ms / 16)
+				want = (double)g->used * (double)ix->span_ms / (double)took / 0.75;
+			else
+				want = 2.0 * g->cap;
+			const double most = 16.0 * g->cap;
 			cap = (uint64_t)(want < most ? want : most);
 		}
 		if (cap < FIRST_CAP)
@@ -259,9 +267,12 @@ int wf_lsh_index_load(struct wf_lsh_index *ix, struct wf_state_in *in)
 		uint32_t cap = wf_state_get_u32(in);
 		g->used = wf_state_get_u32(in);
 		g->base = wf_state_get_u32(in);
-		/* at least the first size, loaded at most 3/4, and all there */
-		if (in->error || cap < FIRST_CAP || cap > UINT32_MAX / 2 || cap % BUCKET ||
-		    (uint64_t)g->used * 4 > (uint64_t)cap * 3 || cap > wf_state_in_left(in) / 4)
+		/* times a feed can have, at least the first size, loaded at most
+		 * 3/4, and all there */
+		if (in->error || g->t_start < WF_TIME_MIN_MS || g->t_start > WF_TIME_MAX_MS ||
+		    g->t_max < g->t_start || g->t_max > WF_TIME_MAX_MS || cap < FIRST_CAP ||
+		    cap > UINT32_MAX / 2 || cap % BUCKET || (uint64_t)g->used * 4 > (uint64_t)cap * 3 ||
+		    cap > wf_state_in_left(in) / 4)
 			goto err_bad;
 		if (!(g->slots = aligned_alloc(BUCKET * sizeof *g->slots, (size_t)cap * sizeof *g->slots))) {
 			in->error = WF_ENOMEM;
@@ -270,6 +281,18 @@ int wf_lsh_index_load(struct wf_lsh_index *ix, struct wf_state_in *in)
 		g->cap = cap;
 		ix->n++;
 		wf_state_get_u32s(in, g->slots, cap);
+		/* the slots as put() leaves them: as many used as said (so that
+		 * some bucket has room and every probe ends), each bucket
+		 * filled from its start */
+		uint32_t used = 0;
+		for (uint32_t b = 0; b < cap; b += BUCKET)
+			for (uint32_t i = 0; i < BUCKET; i++) {
+				used += g->slots[b + i] != 0;
+				if (i && g->slots[b + i] && !g->slots[b + i - 1])
+					goto err_bad;
+			}
+		if (used != g->used)
+			goto err_bad;
 	}
 	return in->error;
 

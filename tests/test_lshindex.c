@@ -1,8 +1,11 @@
 #include <criterion/criterion.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "wirefold/error.h"
 #include "wirefold/lshindex.h"
+#include "wirefold/state.h"
 
 static uint64_t key(unsigned i)
 {
@@ -87,7 +90,9 @@ Test(lshindex, a_full_table_hands_over_and_nothing_is_lost)
 		size_t n = wf_lsh_index_query(ix, &k, 1, out, 64);
 		cr_assert(has(out, n, v), "value %u lost", v);
 	}
-	cr_assert_lt(wf_lsh_index_bytes(ix), (size_t)N * K * 8, "%zu bytes for %u pairs",
+	/* all within a sliver of the span: each table twice the last, so at
+	 * most twice the room of 3/4-full tables, 4 bytes a slot */
+	cr_assert_lt(wf_lsh_index_bytes(ix), (size_t)N * K * 11, "%zu bytes for %u pairs",
 	             wf_lsh_index_bytes(ix), N * K);
 	wf_lsh_index_free(ix);
 }
@@ -106,5 +111,78 @@ Test(lshindex, values_far_apart_are_both_found)
 	cr_assert(has(out, n, va));
 	n = wf_lsh_index_query(ix, &b, 1, out, 4);
 	cr_assert(has(out, n, vb));
+	wf_lsh_index_free(ix);
+}
+
+/* An index saved and loaded answers as before; a state whose slots do not
+ * agree with its counts (every slot used: no probe would ever end) or whose
+ * times no feed can have is refused, not run. */
+Test(lshindex, a_state_is_loaded_as_saved_or_refused)
+{
+	struct wf_lsh_index *ix = wf_lsh_index_new(1000);
+	for (unsigned v = 0; v < 500; v++) {
+		uint64_t k = key(v);
+		cr_assert_eq(wf_lsh_index_add(ix, (int64_t)v, &k, 1, v), 0);
+	}
+	struct wf_state_out out = {0};
+	wf_lsh_index_save(ix, &out);
+	cr_assert_eq(out.error, 0);
+	/* layout: span i64, n u32, then per table t_start, t_max (i64), cap,
+	 * used, base (u32), the slots */
+	const size_t slots_at = 8 + 4 + 8 + 8 + 4 + 4 + 4;
+
+	struct wf_lsh_index *back = wf_lsh_index_new(1000);
+	struct wf_state_in in;
+	wf_state_in_init(&in, out.p, out.len);
+	cr_assert_eq(wf_lsh_index_load(back, &in), 0);
+	uint32_t a[8], b[8];
+	for (unsigned v = 0; v < 500; v += 7) {
+		uint64_t k = key(v);
+		size_t na = wf_lsh_index_query(ix, &k, 1, a, 8), nb = wf_lsh_index_query(back, &k, 1, b, 8);
+		cr_assert_eq(na, nb);
+		cr_assert_arr_eq(a, b, na * sizeof *a);
+	}
+	wf_lsh_index_free(back);
+
+	unsigned char *bad = malloc(out.len);
+	memcpy(bad, out.p, out.len);
+	uint32_t cap;
+	memcpy(&cap, out.p + 8 + 4 + 8 + 8, 4);
+	for (uint32_t i = 0; i < cap; i++) { /* every slot used, the count kept */
+		uint32_t w = 0xfff00000u | i;
+		memcpy(bad + slots_at + 4 * (size_t)i, &w, 4);
+	}
+	back = wf_lsh_index_new(1000);
+	wf_state_in_init(&in, bad, out.len);
+	cr_assert_eq(wf_lsh_index_load(back, &in), WF_ESTATE);
+	wf_lsh_index_free(back);
+
+	memcpy(bad, out.p, out.len);
+	const int64_t never = INT64_MAX - 5;
+	memcpy(bad + 8 + 4, &never, 8); /* t_start */
+	back = wf_lsh_index_new(1000);
+	wf_state_in_init(&in, bad, out.len);
+	cr_assert_eq(wf_lsh_index_load(back, &in), WF_ESTATE);
+	wf_lsh_index_free(back);
+
+	free(bad);
+	free(out.p);
+	wf_lsh_index_free(ix);
+}
+
+/* A feed whose times stand still fills table after table: each new one
+ * is twice the last, not sixteen times, so memory follows what is held. */
+Test(lshindex, a_feed_at_one_instant_grows_with_what_it_holds)
+{
+	struct wf_lsh_index *ix = wf_lsh_index_new(3600000);
+	enum { N = 60000, K = 36 };
+	for (unsigned v = 0; v < N; v++) {
+		uint64_t k[K];
+		for (unsigned j = 0; j < K; j++)
+			k[j] = key(v * K + j);
+		cr_assert_eq(wf_lsh_index_add(ix, 1000, k, K, v), 0);
+	}
+	cr_assert_lt(wf_lsh_index_bytes(ix), (size_t)N * K * 4 * 4, "%zu bytes for %u pairs",
+	             wf_lsh_index_bytes(ix), N * K);
 	wf_lsh_index_free(ix);
 }
