@@ -74,6 +74,8 @@ struct day {
 	size_t n, cap;
 	struct wf_map by_story; /* story id → struct story */
 	struct wf_map by_item;  /* hash of item id → struct item */
+	struct wf_map held;     /* hash of id → id, for every article the day
+	                         * holds, however it came */
 	struct wf_map on_disk;  /* hash of id → id, for every article read back
 	                         * from an earlier bundle of this day */
 };
@@ -173,6 +175,7 @@ static void day_free(struct day *d)
 	wf_map_close(&d->by_story);
 	wf_map_close(&d->by_item);
 	wf_map_close(&d->on_disk);
+	wf_map_close(&d->held);
 	wf_arena_close(&d->mem);
 	free(d);
 }
@@ -185,9 +188,10 @@ static struct day *day_new(int32_t day)
 	d->day = day;
 	wf_arena_init(&d->mem, 256 << 10);
 	if (wf_map_init(&d->by_story) < 0 || wf_map_init(&d->by_item) < 0 ||
-	    wf_map_init(&d->on_disk) < 0) {
+	    wf_map_init(&d->on_disk) < 0 || wf_map_init(&d->held) < 0) {
 		wf_map_close(&d->by_story);
 		wf_map_close(&d->by_item);
+		wf_map_close(&d->on_disk);
 		free(d);
 		return NULL;
 	}
@@ -289,18 +293,33 @@ static int apply_update(struct day *d, struct item *it, const struct wf_article 
 	return 0;
 }
 
-/* An article whose id a bundle on disk already holds was delivered before
- * (by an earlier run into the same directory): the bundle keeps it once. */
-static bool already_on_disk(const struct day *d, const char *id)
+/* An article whose id the day holds already was delivered before — in
+ * this run, or by an earlier one into the same directory — and the bundle
+ * keeps it once, whether or not its day was written in between. */
+static bool already_held(const struct day *d, const char *id)
 {
-	const char *seen = wf_map_get(&d->on_disk, id_key(id));
+	const char *seen = wf_map_get(&d->held, id_key(id));
 	return seen && strcmp(seen, id) == 0;
 }
 
+/* Note that the day holds the article with this id (the day's copy). */
+static int hold(struct day *d, const char *id)
+{
+	return wf_map_put(&d->held, id_key(id), (void *)id);
+}
+
+static int day_put(struct day *d, const struct wf_article *a, uint64_t seq);
+
 static int day_add(struct day *d, const struct wf_article *a, uint64_t seq)
 {
-	if (already_on_disk(d, a->id))
+	if (already_held(d, a->id))
 		return 0;
+	return day_put(d, a, seq);
+}
+
+/* Add the article; its id goes into held. */
+static int day_put(struct day *d, const struct wf_article *a, uint64_t seq)
+{
 	struct story *s = day_story(d, a->story);
 	if (!s || set_headline(d, s, a->story_headline) < 0)
 		return WF_ENOMEM;
@@ -317,7 +336,7 @@ static int day_add(struct day *d, const struct wf_article *a, uint64_t seq)
 			return WF_ENOMEM;
 		if (a->kind == WF_KIND_UPDATE && !(it->update_of = day_strdup(d, a->canonical)))
 			return WF_ENOMEM;
-		if (story_add_item(d, s, it) < 0)
+		if (story_add_item(d, s, it) < 0 || hold(d, it->id) < 0)
 			return WF_ENOMEM;
 		if (!s->headline)
 			return set_headline(d, s, a->title);
@@ -327,7 +346,8 @@ static int day_add(struct day *d, const struct wf_article *a, uint64_t seq)
 		if (GROW(canon->dups, canon->capdups, canon->ndups + 1) < 0 ||
 		    dup_from(d, &canon->dups[canon->ndups], a, NULL) < 0)
 			return WF_ENOMEM;
-		canon->ndups++;
+		if (hold(d, canon->dups[canon->ndups++].id) < 0)
+			return WF_ENOMEM;
 		if (a->kind == WF_KIND_UPDATE)
 			return apply_update(d, canon, a);
 		return 0;
@@ -335,8 +355,7 @@ static int day_add(struct day *d, const struct wf_article *a, uint64_t seq)
 	if (GROW(s->refs, s->caprefs, s->nrefs + 1) < 0 ||
 	    dup_from(d, &s->refs[s->nrefs], a, a->canonical) < 0)
 		return WF_ENOMEM;
-	s->nrefs++;
-	return 0;
+	return hold(d, s->refs[s->nrefs++].id);
 }
 
 /* ---- writing ---------------------------------------------------------- */
@@ -968,8 +987,9 @@ static int load_story(struct loader *l, json_t *o)
 		it->update_of = json_strdup(l->d, v, "update_of");
 		it->time_ms = json_time(json_object_get(v, "time"));
 		it->seq = l->bu->seq++;
-		if (it->id && !l->from_state &&
-		    wf_map_put(&l->d->on_disk, id_key(it->id), it->id) < 0)
+		if (it->id && ((!l->from_state &&
+		                wf_map_put(&l->d->on_disk, id_key(it->id), it->id) < 0) ||
+		               hold(l->d, it->id) < 0))
 			return WF_ENOMEM;
 		if (!it->id || !it->source || !it->title || !it->body ||
 		    story_add_item(l->d, s, it) < 0)
@@ -982,7 +1002,8 @@ static int load_story(struct loader *l, json_t *o)
 			if (dup_load(l->d, &it->dups[it->ndups], dv) < 0)
 				return WF_EFORMAT;
 			const char *did = it->dups[it->ndups++].id;
-			if (!l->from_state && wf_map_put(&l->d->on_disk, id_key(did), (void *)did) < 0)
+			if ((!l->from_state && wf_map_put(&l->d->on_disk, id_key(did), (void *)did) < 0) ||
+			    hold(l->d, did) < 0)
 				return WF_ENOMEM;
 		}
 	}
@@ -992,7 +1013,8 @@ static int load_story(struct loader *l, json_t *o)
 		if (dup_load(l->d, &s->refs[s->nrefs], v) < 0)
 			return WF_EFORMAT;
 		const char *rid = s->refs[s->nrefs++].id;
-		if (!l->from_state && wf_map_put(&l->d->on_disk, id_key(rid), (void *)rid) < 0)
+		if ((!l->from_state && wf_map_put(&l->d->on_disk, id_key(rid), (void *)rid) < 0) ||
+		    hold(l->d, rid) < 0)
 			return WF_ENOMEM;
 	}
 	return 0;

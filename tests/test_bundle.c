@@ -215,3 +215,46 @@ Test(bundle, unwritable_out_dir_fails_at_init, .init = setup, .fini = teardown)
 	cr_redirect_stderr();
 	cr_assert_eq(wf_bundle_stage.init(&st, &cfg), WF_EIO);
 }
+
+/* An id delivered twice is kept once, whether its day was written in
+ * between (read back, or taken back from memory) or is still open: what a
+ * bundle holds must not depend on when batches happened to end. */
+static int items_and_dups(const char *day)
+{
+	struct seen s;
+	read_day(day, &s);
+	int n = 0;
+	for (size_t i = 1; i < s.n; i++) {
+		json_t *items = json_object_get(s.lines[i], "items"), *it;
+		size_t k;
+		json_array_foreach(items, k, it) {
+			n += 1 + (int)json_array_size(json_object_get(it, "duplicates"));
+		}
+		n += (int)json_array_size(json_object_get(s.lines[i], "duplicates"));
+	}
+	release(&s);
+	return n;
+}
+
+Test(bundle, an_id_delivered_twice_is_kept_once, .init = setup, .fini = teardown)
+{
+	for (int closed_between = 0; closed_between < 2; closed_between++) {
+		void *st;
+		cr_assert_eq(wf_bundle_stage.init(&st, &cfg), 0);
+		struct wf_batch *b = wf_batch_new(16);
+		add(b, "a", H(1), "Reuters", "Alpha", WF_KIND_NEW, NULL);
+		if (closed_between)
+			add(b, "c", H(31), "Reuters", "Gamma", WF_KIND_NEW, NULL); /* day 1 written */
+		cr_assert_eq(wf_bundle_stage.process(st, b), WF_FLOW_OK);
+		wf_batch_free(b);
+		b = wf_batch_new(16);
+		add(b, "a", H(2), "Reuters", "Alpha", WF_KIND_DUP, "a");
+		cr_assert_eq(wf_bundle_stage.process(st, b), WF_FLOW_OK);
+		cr_assert_eq(wf_bundle_stage.flush(st), WF_FLOW_OK);
+		wf_bundle_stage.free(st);
+		wf_batch_free(b);
+		cr_assert_eq(items_and_dups("2023-11-15"), 1, "day written between: %d", closed_between);
+		teardown();
+		setup();
+	}
+}
