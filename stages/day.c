@@ -95,10 +95,15 @@ int32_t wf_day_of(int64_t ms)
 	int64_t s = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
 	time_t t = (time_t)s;
 	struct tm tm;
-	if (!localtime_r(&t, &tm))
-		return (int32_t)(s / 86400);
-	return wf_days_from_civil((int64_t)tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
-	                          (unsigned)tm.tm_mday);
+	int32_t day = localtime_r(&t, &tm)
+	                      ? wf_days_from_civil((int64_t)tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
+	                                           (unsigned)tm.tm_mday)
+	                      : (int32_t)(s / 86400);
+	/* A feed's times are years 0000-9999 in UTC; a zone can put the first
+	 * or last hours in year -1 or 10000, which have no YYYY file name of
+	 * their own (they would share 0000-01-01's and overwrite it). */
+	const int32_t first = wf_days_from_civil(0, 1, 1), last = wf_days_from_civil(9999, 12, 31);
+	return day < first ? first : day > last ? last : day;
 }
 
 int64_t wf_day_end_ms(int32_t day)

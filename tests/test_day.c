@@ -5,6 +5,7 @@
 
 #include "wirefold/day.h"
 #include "wirefold/error.h"
+#include "wirefold/timeparse.h"
 
 struct day_case {
 	char tz[32];
@@ -69,4 +70,21 @@ Test(day, civil_round_trip)
 			continue;
 		cr_assert_eq(wf_days_from_civil(y, (unsigned)m, (unsigned)dd), d);
 	}
+}
+
+/* The feed's last and first instants, seen from zones 14 and 12 hours
+ * away, stay on 9999-12-31 and 0000-01-01: a day of year 10000 would have
+ * been named 0000-01-01 and overwritten that day's bundle. */
+Test(day, the_ends_of_time_keep_names_of_their_own)
+{
+	char name[11];
+	cr_assert_eq(wf_tz_set("+14:00"), 0);
+	int32_t d = wf_day_of(WF_TIME_MAX_MS);
+	wf_day_format(d, name);
+	cr_assert_str_eq(name, "9999-12-31");
+	cr_assert_eq(wf_tz_set("-12:00"), 0);
+	d = wf_day_of(WF_TIME_MIN_MS);
+	wf_day_format(d, name);
+	cr_assert_str_eq(name, "0000-01-01");
+	wf_tz_set("UTC");
 }

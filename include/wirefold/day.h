@@ -13,7 +13,9 @@
  * that is not in the system's zone database nor a valid offset. */
 int wf_tz_set(const char *name);
 
-/* wf_day_of: the local day that instant `ms` falls on. */
+/* wf_day_of: the local day that instant `ms` falls on, kept within
+ * 0000-01-01 .. 9999-12-31 (a zone far from UTC puts the feed's first and
+ * last hours on those days), so that every day has a name of its own. */
 int32_t wf_day_of(int64_t ms);
 
 /* wf_day_end_ms: the instant the local day ends (next local midnight). */
