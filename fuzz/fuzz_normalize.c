@@ -1,19 +1,25 @@
-/* fuzz_normalize.c — normalization, tokenization, boilerplate, fingerprints.
+/* fuzz_normalize.c — normalization, tokenization, boilerplate, fingerprints,
+ * story features.
  *
  * Properties: the ASCII fast path gives the same bytes and tokens as
  * sending everything through utf8proc; the normalized text is valid UTF-8
  * (invalid input bytes only separate tokens); every token is a non-empty
  * slice of it without a space; an article built from the input (title: the
  * first line, body: the rest) normalizes and fingerprints with sets sorted
- * and distinct. */
+ * and distinct, and its story features (stemmed in a language picked by the
+ * input's first byte) are, per field, distinct terms sorted by hash with
+ * positive counts. */
 #include <string.h>
 
 #include "fuzz.h"
 #include "wirefold/arena.h"
 #include "wirefold/article.h"
+#include "wirefold/batch.h"
 #include "wirefold/config.h"
+#include "wirefold/features.h"
 #include "wirefold/fingerprint.h"
 #include "wirefold/normalize.h"
+#include "wirefold/stage.h"
 
 static void check_tokens(const struct wf_normalized *n)
 {
@@ -30,6 +36,35 @@ static void check_set(const uint32_t *v, uint32_t n)
 {
 	for (uint32_t i = 1; i < n; i++)
 		CHECK(v[i - 1] < v[i]);
+}
+
+/* The features stage over a batch holding the article the input makes. */
+static void check_features(const struct wf_config *cfg, const char *title, const char *body,
+                           const char *lang)
+{
+	static void *st;
+	if (!st)
+		CHECK(wf_features_stage.init(&st, cfg) == 0);
+	struct wf_batch *b = wf_batch_new(2);
+	CHECK(b);
+	struct wf_article *a = wf_batch_add_line(b, 1, "{}", 2);
+	CHECK(a);
+	a->id = "fuzz";
+	a->source = "";
+	a->lang = lang;
+	a->title = title;
+	a->body = body;
+	if (wf_normalize_article(&b->arena, a) == 0) {
+		CHECK(wf_features_stage.process(st, b) == WF_FLOW_OK);
+		for (int f = 0; f < WF_NFIELDS; f++) {
+			const struct wf_term *t = a->feat.terms[f];
+			for (uint32_t i = 0; i < a->feat.n[f]; i++) {
+				CHECK(t[i].tf >= 1);
+				CHECK(i == 0 || t[i - 1].h < t[i].h);
+			}
+		}
+	}
+	wf_batch_free(b);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -80,6 +115,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_set(a.fp.numbers, a.fp.n_numbers);
 			check_set(a.fp.names, a.fp.n_names);
 		}
+		static const char *const langs[] = {"", "en", "de", "fr-CA", "ru", "zh", "xx", "EN-gb"};
+		check_features(&cfg, title, body, langs[size ? data[0] % 8 : 0]);
 	}
 	wf_arena_close(&arena);
 	return 0;
