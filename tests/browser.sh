@@ -15,12 +15,8 @@ fx=$2
 art=$3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
+. "$(dirname "$0")/tap.sh"
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 expect() { # expect NAME CONDITION-COMMAND... [-- DIAGNOSTIC]
 	local name=$1; shift
 	if "$@" >/dev/null 2>&1; then ok "$name"; else not_ok "$name"; fi
@@ -151,8 +147,7 @@ if [ -z "$chromium" ]; then
 	else
 		for _ in $(seq "$browser_checks"); do skip "browser check" "chromium not installed"; done
 	fi
-	echo "1..$n"
-	exit $failed
+	tap_end
 fi
 
 browse "file://$page" --dump-dom >"$tmp/dom"
@@ -194,5 +189,4 @@ fi
 browse "file://$xpage" --screenshot="$art/digest-xss.png" --window-size=1000,1000 >/dev/null
 expect "a screenshot of the hostile page (digest-xss.png)" is_png "$art/digest-xss.png"
 
-echo "1..$n"
-exit $failed
+tap_end

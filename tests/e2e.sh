@@ -6,11 +6,8 @@ wf=$1
 fx=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
+. "$(dirname "$0")/tap.sh"
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 check() { # check NAME COMMAND...: the command must succeed
 	local name=$1; shift
 	if out=$("$@" 2>&1); then ok "$name"; else not_ok "$name" "$out"; fi
@@ -184,5 +181,4 @@ else
 	not_ok "stdout closed by its reader: exit 1 with a message, no partial file" "rc=$rc" "$(cat "$tmp/ep")"
 fi
 
-echo "1..$n"
-exit $failed
+tap_end

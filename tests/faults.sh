@@ -18,11 +18,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+. "$(dirname "$0")/tap.sh"
 . "$here/checks.sh"
 
 # expect NAME RC PATTERN DIR... : exit status RC, PATTERN on stderr ($tmp/err),
@@ -160,5 +156,4 @@ else
 	fi
 fi
 
-echo "1..$n"
-exit $failed
+tap_end

@@ -9,10 +9,7 @@ wf=$1
 fx=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+. "$(dirname "$0")/tap.sh"
 
 feed=$fx/hostile.jsonl
 expect=$fx/hostile.expect
@@ -137,5 +134,4 @@ else
 	not_ok "only bad lines: all rejected, exit 0, no bundle" "exit $rc" "$(tail -n 1 "$tmp/eab")"
 fi
 
-echo "1..$n"
-exit $failed
+tap_end

@@ -14,11 +14,7 @@ fx=$2
 here=$3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
-todo() { n=$((n + 1)); echo "not ok $n - $1 # TODO $2"; }
+. "$(dirname "$0")/tap.sh"
 
 . "$here/checks.sh"
 
@@ -109,5 +105,4 @@ else
 	todo "$what" "the cluster stage cannot save its state yet ($todo_resume of $runs differ)"
 fi
 
-echo "1..$n"
-exit $failed
+tap_end

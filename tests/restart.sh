@@ -17,11 +17,7 @@ fx=$2
 here=$3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
-todo() { n=$((n + 1)); echo "not ok $n - $1 # TODO $2"; }
+. "$(dirname "$0")/tap.sh"
 
 lateness=2h
 "$here/feedgen.py" 11 2400 12 --bad >"$tmp/feed"
@@ -160,5 +156,4 @@ wait
 [ $? -eq 1 ] && ok "wirefold state of a directory without a state exits 1" ||
 	not_ok "wirefold state of a directory without a state exits 1"
 
-echo "1..$n"
-exit $failed
+tap_end

@@ -11,11 +11,7 @@ here=$3
 tmp=$(mktemp -d)
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$tmp"' EXIT
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
-todo() { n=$((n + 1)); echo "not ok $n - $1 # TODO $2"; }
+. "$(dirname "$0")/tap.sh"
 
 "$here/feedgen.py" 5 1500 8 >"$tmp/feed"
 total=$(wc -l <"$tmp/feed")
@@ -139,5 +135,4 @@ else
 	not_ok "a second SIGINT ends wirefold at once, with status 130" "last exit $rc" "$(cat "$d/err")"
 fi
 
-echo "1..$n"
-exit $failed
+tap_end
