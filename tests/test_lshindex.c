@@ -72,18 +72,26 @@ Test(lshindex, old_generations_are_dropped_whole)
 	wf_lsh_index_free(ix);
 }
 
+/* Values 0..n-1, each filed under k keys of its own, per_ms values a
+ * millisecond from time 0. */
+static void file_values(struct wf_lsh_index *ix, unsigned n, unsigned k, unsigned per_ms)
+{
+	uint64_t keys[64];
+	cr_assert_leq(k, 64);
+	for (unsigned v = 0; v < n; v++) {
+		for (unsigned j = 0; j < k; j++)
+			keys[j] = key(v * k + j);
+		cr_assert_eq(wf_lsh_index_add(ix, (int64_t)(v / per_ms), keys, k, v), 0);
+	}
+}
+
 /* Tables never grow: a full one hands over to a larger one, and every pair
  * is still found, at a few bytes a pair. */
 Test(lshindex, a_full_table_hands_over_and_nothing_is_lost)
 {
 	struct wf_lsh_index *ix = wf_lsh_index_new(1000000000);
 	enum { N = 200000, K = 4 };
-	for (unsigned v = 0; v < N; v++) {
-		uint64_t k[K];
-		for (unsigned j = 0; j < K; j++)
-			k[j] = key(v * K + j);
-		cr_assert_eq(wf_lsh_index_add(ix, (int64_t)v / 100, k, K, v), 0);
-	}
+	file_values(ix, N, K, 100);
 	uint32_t out[64];
 	for (unsigned v = 0; v < N; v += 997) {
 		uint64_t k = key(v * K + v % K);
@@ -176,12 +184,7 @@ Test(lshindex, a_feed_at_one_instant_grows_with_what_it_holds)
 {
 	struct wf_lsh_index *ix = wf_lsh_index_new(3600000);
 	enum { N = 60000, K = 36 };
-	for (unsigned v = 0; v < N; v++) {
-		uint64_t k[K];
-		for (unsigned j = 0; j < K; j++)
-			k[j] = key(v * K + j);
-		cr_assert_eq(wf_lsh_index_add(ix, 1000, k, K, v), 0);
-	}
+	file_values(ix, N, K, N); /* all at one instant */
 	cr_assert_lt(wf_lsh_index_bytes(ix), (size_t)N * K * 4 * 4, "%zu bytes for %u pairs",
 	             wf_lsh_index_bytes(ix), N * K);
 	wf_lsh_index_free(ix);
