@@ -126,7 +126,6 @@ static void through_state(const void *z, size_t zlen)
 	wf_state_put_u32(&out, THE_DAY);
 	wf_state_put_u32(&out, 1);
 	wf_state_put_blob(&out, z, zlen);
-	wf_state_put_u64(&out, 0);
 	CHECK(!out.error);
 	cfg.state_dir = dir; /* flush writes the open days and keeps them */
 	void *st = NULL;

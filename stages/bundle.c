@@ -75,9 +75,8 @@ struct day {
 	struct wf_map by_story; /* story id → struct story */
 	struct wf_map by_item;  /* hash of item id → struct item */
 	struct wf_map held;     /* hash of id → id, for every article the day
-	                         * holds, however it came */
-	struct wf_map on_disk;  /* hash of id → id, for every article read back
-	                         * from an earlier bundle of this day */
+	                         * holds, however it came (read back from its
+	                         * bundle, from a state, or added) */
 };
 
 /* With more than one thread (cfg->threads), closed days are rendered,
@@ -174,7 +173,6 @@ static void day_free(struct day *d)
 	free(d->stories);
 	wf_map_close(&d->by_story);
 	wf_map_close(&d->by_item);
-	wf_map_close(&d->on_disk);
 	wf_map_close(&d->held);
 	wf_arena_close(&d->mem);
 	free(d);
@@ -188,10 +186,9 @@ static struct day *day_new(int32_t day)
 	d->day = day;
 	wf_arena_init(&d->mem, 256 << 10);
 	if (wf_map_init(&d->by_story) < 0 || wf_map_init(&d->by_item) < 0 ||
-	    wf_map_init(&d->on_disk) < 0 || wf_map_init(&d->held) < 0) {
+	    wf_map_init(&d->held) < 0) {
 		wf_map_close(&d->by_story);
 		wf_map_close(&d->by_item);
-		wf_map_close(&d->on_disk);
 		free(d);
 		return NULL;
 	}
@@ -893,7 +890,6 @@ static void drop_kept(struct bundler *bu)
 	}
 }
 
-static int day_ids(const struct day *d, struct wf_map *m);
 static struct day *day_load(struct bundler *bu, int32_t day);
 
 /* A written day, back for a late article: from memory when it was kept, as
@@ -910,14 +906,7 @@ static struct day *day_back(struct bundler *bu, int32_t day)
 		collect_written(bu);
 		d = take_kept(bu, day);
 	}
-	if (!d)
-		return day_load(bu, day);
-	/* as if read back: every id in it is on disk, and is kept once */
-	if (day_ids(d, &d->on_disk) < 0) {
-		day_free(d);
-		return NULL;
-	}
-	return d;
+	return d ? d : day_load(bu, day);
 }
 
 /* ---- reading back a written day ---------------------------------------- */
@@ -960,7 +949,6 @@ struct loader {
 	struct bundler *bu;
 	struct day *d;
 	bool header_seen;
-	bool from_state; /* an open day from --state: nothing is on disk */
 	int error;
 };
 
@@ -987,9 +975,7 @@ static int load_story(struct loader *l, json_t *o)
 		it->update_of = json_strdup(l->d, v, "update_of");
 		it->time_ms = json_time(json_object_get(v, "time"));
 		it->seq = l->bu->seq++;
-		if (it->id && ((!l->from_state &&
-		                wf_map_put(&l->d->on_disk, id_key(it->id), it->id) < 0) ||
-		               hold(l->d, it->id) < 0))
+		if (it->id && hold(l->d, it->id) < 0)
 			return WF_ENOMEM;
 		if (!it->id || !it->source || !it->title || !it->body ||
 		    story_add_item(l->d, s, it) < 0)
@@ -1001,9 +987,7 @@ static int load_story(struct loader *l, json_t *o)
 				return WF_ENOMEM;
 			if (dup_load(l->d, &it->dups[it->ndups], dv) < 0)
 				return WF_EFORMAT;
-			const char *did = it->dups[it->ndups++].id;
-			if ((!l->from_state && wf_map_put(&l->d->on_disk, id_key(did), (void *)did) < 0) ||
-			    hold(l->d, did) < 0)
+			if (hold(l->d, it->dups[it->ndups++].id) < 0)
 				return WF_ENOMEM;
 		}
 	}
@@ -1012,9 +996,7 @@ static int load_story(struct loader *l, json_t *o)
 			return WF_ENOMEM;
 		if (dup_load(l->d, &s->refs[s->nrefs], v) < 0)
 			return WF_EFORMAT;
-		const char *rid = s->refs[s->nrefs++].id;
-		if ((!l->from_state && wf_map_put(&l->d->on_disk, id_key(rid), (void *)rid) < 0) ||
-		    hold(l->d, rid) < 0)
+		if (hold(l->d, s->refs[s->nrefs++].id) < 0)
 			return WF_ENOMEM;
 	}
 	return 0;
@@ -1257,9 +1239,9 @@ static void bundle_free(void *self)
 /* ---- state ------------------------------------------------------------ */
 
 /* Section: now_ms, seq, the number of open days, then each: its number,
- * whether it changed since written, its bundle as it would be written now,
- * and the ids it read back from an earlier bundle on disk (which it keeps
- * once).  Days already written need nothing: their bundles are on disk. */
+ * whether it changed since written, and its bundle as it would be written
+ * now (which holds every id it keeps once).  Days already written need
+ * nothing: their bundles are on disk. */
 static int bundle_save(void *self, struct wf_state_out *out)
 {
 	struct bundler *bu = self;
@@ -1280,32 +1262,8 @@ static int bundle_save(void *self, struct wf_state_out *out)
 		wf_state_put_u32(out, d->dirty);
 		wf_state_put_blob(out, z, zlen);
 		free(z);
-		wf_state_put_u64(out, d->on_disk.n);
-		for (size_t k = 0; k <= d->on_disk.mask; k++)
-			if (d->on_disk.slots[k].val)
-				wf_state_put_str(out, d->on_disk.slots[k].val);
 	}
 	return out->error;
-}
-
-/* Every id the day holds, by id_key, into m (values borrowed from d). */
-static int day_ids(const struct day *d, struct wf_map *m)
-{
-	for (size_t i = 0; i < d->n; i++) {
-		const struct story *s = d->stories[i];
-		for (size_t j = 0; j < s->nitems; j++) {
-			const struct item *it = s->items[j];
-			if (wf_map_put(m, id_key(it->id), it->id) < 0)
-				return WF_ENOMEM;
-			for (size_t k = 0; k < it->ndups; k++)
-				if (wf_map_put(m, id_key(it->dups[k].id), it->dups[k].id) < 0)
-					return WF_ENOMEM;
-		}
-		for (size_t k = 0; k < s->nrefs; k++)
-			if (wf_map_put(m, id_key(s->refs[k].id), s->refs[k].id) < 0)
-				return WF_ENOMEM;
-	}
-	return 0;
 }
 
 /* One open day as bundle_save wrote it, appended to bu->days. */
@@ -1322,7 +1280,7 @@ static int load_day(struct bundler *bu, struct wf_state_in *in)
 			return WF_ESTATE;
 	if (GROW(bu->days, bu->capdays, bu->ndays + 1) < 0)
 		return WF_ENOMEM;
-	struct loader l = {.bu = bu, .d = day_new(day), .from_state = true};
+	struct loader l = {.bu = bu, .d = day_new(day)};
 	if (!l.d)
 		return WF_ENOMEM;
 	bu->days[bu->ndays++] = l.d; /* freed with the stage, whatever happens */
@@ -1331,24 +1289,7 @@ static int load_day(struct bundler *bu, struct wf_state_in *in)
 	int rc = wf_bundle_lines_mem(z, zlen, "state", load_line, &l, err, sizeof err);
 	if (rc < 0)
 		return rc == WF_ENOMEM ? rc : WF_ESTATE;
-	uint64_t n = wf_state_get_u64(in);
-	if (n > wf_state_in_left(in) / 4)
-		return WF_ESTATE;
-	struct wf_map ids;
-	if (wf_map_init(&ids) < 0)
-		return WF_ENOMEM;
-	rc = day_ids(l.d, &ids);
-	for (uint64_t i = 0; i < n && rc == 0; i++) {
-		char *id = wf_state_get_str(in);
-		const char *mine = id ? wf_map_get(&ids, id_key(id)) : NULL;
-		if (!mine || strcmp(mine, id) != 0)
-			rc = in->error == WF_ENOMEM ? WF_ENOMEM : WF_ESTATE;
-		else if (wf_map_put(&l.d->on_disk, id_key(mine), (void *)mine) < 0)
-			rc = WF_ENOMEM;
-		free(id);
-	}
-	wf_map_close(&ids);
-	return rc;
+	return 0;
 }
 
 static int bundle_load(void *self, struct wf_state_in *in)
