@@ -773,24 +773,34 @@ static int writer_drain(struct bundler *bu)
 	return rc;
 }
 
-/* One more file written by the loop thread (the writer counts too). */
-static void count_written(struct bundler *bu)
+/* What the writer shares with the loop thread (its error, the counts) is
+ * read and written under its lock; without a writer there is no lock. */
+static void shared_lock(struct bundler *bu)
 {
 	if (bu->threaded)
 		pthread_mutex_lock(&bu->w.mu);
-	bu->files_written++;
+}
+
+static void shared_unlock(struct bundler *bu)
+{
 	if (bu->threaded)
 		pthread_mutex_unlock(&bu->w.mu);
 }
 
-/* The writer's first error so far, without waiting. */
+/* One more file written by the loop thread (the writer counts too). */
+static void count_written(struct bundler *bu)
+{
+	shared_lock(bu);
+	bu->files_written++;
+	shared_unlock(bu);
+}
+
+/* The writer's first error so far, without waiting (0 without a writer). */
 static int writer_error(struct bundler *bu)
 {
-	if (!bu->threaded)
-		return 0;
-	pthread_mutex_lock(&bu->w.mu);
+	shared_lock(bu);
 	int rc = bu->w.error;
-	pthread_mutex_unlock(&bu->w.mu);
+	shared_unlock(bu);
 	return rc;
 }
 
@@ -1316,11 +1326,11 @@ static int bundle_load(void *self, struct wf_state_in *in)
 uint64_t wf_bundle_writer_cpu_ns(const void *self)
 {
 	struct bundler *bu = (struct bundler *)self; /* its lock, not its data */
-	if (!bu || !bu->threaded)
+	if (!bu)
 		return 0;
-	pthread_mutex_lock(&bu->w.mu);
+	shared_lock(bu);
 	uint64_t ns = bu->w.cpu_ns;
-	pthread_mutex_unlock(&bu->w.mu);
+	shared_unlock(bu);
 	return ns;
 }
 
@@ -1329,11 +1339,9 @@ size_t wf_bundle_stage_written(const void *self)
 	struct bundler *bu = (struct bundler *)self; /* its lock, not its data */
 	if (!bu)
 		return 0;
-	if (!bu->threaded)
-		return bu->files_written;
-	pthread_mutex_lock(&bu->w.mu);
+	shared_lock(bu);
 	size_t n = bu->files_written;
-	pthread_mutex_unlock(&bu->w.mu);
+	shared_unlock(bu);
 	return n;
 }
 
