@@ -50,7 +50,6 @@ struct rt {
 	struct wf_lines lines;
 	struct wf_batch *filling;
 	uint64_t next_seq;        /* seq of the next batch to create */
-	uint64_t submitted;       /* batches handed to the parallel stages */
 	uint64_t next_out;        /* seq of the next batch for the ordered stages */
 	struct wf_batch **done;   /* finished batches by seq % ring */
 	unsigned ring;
@@ -271,7 +270,6 @@ static void submit(struct rt *rt)
 	w->b = b;
 	w->req.data = w;
 	rt->in_flight++;
-	rt->submitted++;
 	if (rt->cfg->threads == 1) {
 		/* one thread: the parallel stages run here, now */
 		work_cb(&w->req);
@@ -382,8 +380,9 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 static void idle_cb(uv_idle_t *h)
 {
 	struct rt *rt = h->data;
-	const uint64_t submitted = rt->submitted;
-	while (rt->reading && rt->submitted == submitted) {
+	/* the batches made so far, less the one filling: those handed over */
+	const uint64_t submitted = rt->next_seq - (rt->filling != NULL);
+	while (rt->reading && rt->next_seq - (rt->filling != NULL) == submitted) {
 		uv_fs_t req;
 		uv_buf_t buf = uv_buf_init(rt->chunk, READ_CHUNK);
 		int n = uv_fs_read(&rt->loop, &req, 0, &buf, 1, -1, NULL);
