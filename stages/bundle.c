@@ -30,6 +30,7 @@
 #include "wirefold/jsonw.h"
 #include "wirefold/lines.h"
 #include "wirefold/map.h"
+#include "wirefold/ring.h"
 #include "wirefold/state.h"
 #include "wirefold/timeparse.h"
 
@@ -737,19 +738,10 @@ static void *writer_main(void *arg)
 static int writer_push(struct writer *w, struct day *d)
 {
 	pthread_mutex_lock(&w->mu);
-	if (w->n == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 8;
-		struct day **q = malloc(cap * sizeof *q);
-		if (!q) {
-			pthread_mutex_unlock(&w->mu);
-			return WF_ENOMEM;
-		}
-		for (size_t i = 0; i < w->n; i++)
-			q[i] = w->queue[(w->head + i) % w->cap];
-		free(w->queue);
-		w->queue = q;
-		w->cap = cap;
-		w->head = 0;
+	if (w->n == w->cap &&
+	    wf_ring_grow((void **)&w->queue, &w->cap, &w->head, w->n, sizeof *w->queue, 8) < 0) {
+		pthread_mutex_unlock(&w->mu);
+		return WF_ENOMEM;
 	}
 	w->queue[(w->head + w->n) % w->cap] = d;
 	w->n++;

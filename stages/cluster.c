@@ -30,6 +30,7 @@
 #include "wirefold/config.h"
 #include "wirefold/error.h"
 #include "wirefold/map.h"
+#include "wirefold/ring.h"
 #include "wirefold/stage.h"
 #include "wirefold/state.h"
 
@@ -1226,18 +1227,10 @@ static void expire_items(struct cluster *c)
 
 static int item_push(struct cluster *c, uint64_t key, int64_t time_ms, uint64_t story)
 {
-	if (c->fifo_n == c->fifo_cap) {
-		size_t cap = c->fifo_cap ? 2 * c->fifo_cap : 1024;
-		struct item *f = malloc(cap * sizeof *f);
-		if (!f)
-			return WF_ENOMEM;
-		for (size_t i = 0; i < c->fifo_n; i++)
-			f[i] = c->fifo[(c->fifo_head + i) % c->fifo_cap];
-		free(c->fifo);
-		c->fifo = f;
-		c->fifo_cap = cap;
-		c->fifo_head = 0;
-	}
+	if (c->fifo_n == c->fifo_cap &&
+	    wf_ring_grow((void **)&c->fifo, &c->fifo_cap, &c->fifo_head, c->fifo_n,
+	                 sizeof *c->fifo, 1024) < 0)
+		return WF_ENOMEM;
 	const uint64_t pos = c->fifo_base + c->fifo_n;
 	struct item *it = &c->fifo[(c->fifo_head + c->fifo_n) % c->fifo_cap];
 	it->key = key;

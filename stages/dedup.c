@@ -30,6 +30,7 @@
 #include "wirefold/error.h"
 #include "wirefold/lshindex.h"
 #include "wirefold/minhash.h"
+#include "wirefold/ring.h"
 #include "wirefold/stage.h"
 #include "wirefold/state.h"
 
@@ -172,18 +173,8 @@ static void pop_oldest(struct dedup *d)
 /* Room for one more entry in the ring. */
 static int ring_reserve(struct dedup *d)
 {
-	if (d->n == d->cap) {
-		size_t cap = d->cap * 2;
-		struct entry **ring = malloc(cap * sizeof *ring);
-		if (!ring)
-			return WF_ENOMEM;
-		for (size_t i = 0; i < d->n; i++)
-			ring[i] = d->ring[(d->head + i) % d->cap];
-		free(d->ring);
-		d->ring = ring;
-		d->cap = cap;
-		d->head = 0;
-	}
+	if (d->n == d->cap)
+		return wf_ring_grow((void **)&d->ring, &d->cap, &d->head, d->n, sizeof *d->ring, 1024);
 	return 0;
 }
 
