@@ -80,6 +80,30 @@ struct day {
 	                         * bundle, from a state, or added) */
 };
 
+/* A bundle is written straight into one buffer (jsonw.h), byte for byte as
+ * jansson's JSON_COMPACT | JSON_REAL_PRECISION(4) dump of the same values
+ * would be, without building the values: a day of 6,000 articles is 9 MB of
+ * JSON, and the value trees cost more than compressing it.  The strings come
+ * from the feed (parse checked them: UTF-8 without NULs) or from a bundle
+ * read back (checked by jansson). */
+struct buf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+/* What rendering a day needs, kept from one day to the next by the thread
+ * that renders (the writer, or the loop thread): the JSON, its compressed
+ * form and zstd's context.  Allocated afresh for each day, these 12 MB or so
+ * came back from the kernel as fresh pages every time, and the context's
+ * tables were rebuilt: a quarter of the run's page faults. */
+struct render {
+	struct buf body;
+	char *z;
+	size_t zcap;
+	ZSTD_CCtx *cctx;
+};
+
 /* With more than one thread (cfg->threads), closed days are rendered,
  * compressed and written by a thread of their own, in the order they
  * closed, while the ordered stages go on: most of the bundle stage's work.
@@ -98,6 +122,7 @@ struct writer {
 	uint64_t cpu_ns;    /* spent writing, for --timings */
 	struct day **done;  /* written, for the loop thread to keep */
 	size_t ndone, capdone;
+	struct render r;    /* the thread's */
 };
 
 struct bundler {
@@ -116,6 +141,7 @@ struct bundler {
 	 * bundle back from disk (a day of 6,000 articles is 9 MB of JSON). */
 	struct day **kept;
 	size_t nkept, capkept;
+	struct render r; /* the loop thread's */
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -358,17 +384,13 @@ static int day_put(struct day *d, const struct wf_article *a, uint64_t seq)
 
 /* ---- writing ---------------------------------------------------------- */
 
-/* A bundle is written straight into one buffer (jsonw.h), byte for byte as
- * jansson's JSON_COMPACT | JSON_REAL_PRECISION(4) dump of the same values
- * would be, without building the values: a day of 6,000 articles is 9 MB of
- * JSON, and the value trees cost more than compressing it.  The strings come
- * from the feed (parse checked them: UTF-8 without NULs) or from a bundle
- * read back (checked by jansson). */
-struct buf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
+static void render_close(struct render *r)
+{
+	free(r->body.p);
+	free(r->z);
+	ZSTD_freeCCtx(r->cctx);
+	memset(r, 0, sizeof *r);
+}
 
 /* Room for n more bytes; false (and b->oom) when memory ran out. */
 static bool b_room(struct buf *b, size_t n)
@@ -629,52 +651,54 @@ static void header_out(struct buf *b, const struct bundler *bu, const struct day
 	B_LIT(b, "}}\n");
 }
 
-/* The day's bundle, compressed, in a malloc'd *z of *zlen bytes (the
- * caller frees it).  Returns 0, WF_ENOMEM or WF_EZSTD.  Sorts the day's
- * stories and items (nothing else changes): any thread that owns d. */
-static int day_render(const struct bundler *bu, struct day *d, char **z_out, size_t *zlen_out)
+/* The day's bundle, compressed, in r->z: *zlen bytes, valid until r
+ * renders again.  Returns 0, WF_ENOMEM or WF_EZSTD.  Sorts the day's
+ * stories and items (nothing else changes): any thread that owns d and r. */
+static int day_render(const struct bundler *bu, struct render *r, struct day *d,
+                      size_t *zlen_out)
 {
-	int rc = WF_ENOMEM;
-	struct buf body = {0};
-	char *z = NULL;
 	size_t items = 0, dups = 0;
 	for (size_t i = 0; i < d->n; i++) {
 		struct story *s = d->stories[i];
 		if (story_measure(s) < 0)
-			goto err_free;
+			return WF_ENOMEM;
 		items += s->nitems;
 		dups += s->size - s->nitems;
 	}
 	sort(d->stories, d->n, sizeof *d->stories, cmp_story);
-	header_out(&body, bu, d, items, dups);
+	struct buf *body = &r->body;
+	body->len = 0;
+	body->oom = false;
+	header_out(body, bu, d, items, dups);
 	for (size_t i = 0; i < d->n; i++)
-		story_out(&body, d->stories[i]);
-	if (body.oom)
-		goto err_free;
-	size_t bound = ZSTD_compressBound(body.len);
-	if (!(z = malloc(bound)))
-		goto err_free;
-	size_t zlen = ZSTD_compress(z, bound, body.p, body.len, bu->cfg->zstd_level);
+		story_out(body, d->stories[i]);
+	if (body->oom)
+		return WF_ENOMEM;
+	size_t bound = ZSTD_compressBound(body->len);
+	if (bound > r->zcap) {
+		char *z = realloc(r->z, bound);
+		if (!z)
+			return WF_ENOMEM;
+		r->z = z;
+		r->zcap = bound;
+	}
+	if (!r->cctx && !(r->cctx = ZSTD_createCCtx()))
+		return WF_ENOMEM;
+	/* the same frame as ZSTD_compress gives, without a context per day */
+	size_t zlen = ZSTD_compressCCtx(r->cctx, r->z, bound, body->p, body->len,
+	                                bu->cfg->zstd_level);
 	if (ZSTD_isError(zlen)) {
 		fprintf(stderr, "wirefold: cannot compress bundle: %s\n", ZSTD_getErrorName(zlen));
-		rc = WF_EZSTD;
-		goto err_free;
+		return WF_EZSTD;
 	}
-	free(body.p);
-	*z_out = z;
 	*zlen_out = zlen;
 	return 0;
-err_free:
-	free(body.p);
-	free(z);
-	return rc;
 }
 
-static int day_write(struct bundler *bu, struct day *d)
+static int day_write(struct bundler *bu, struct render *r, struct day *d)
 {
-	char *z;
 	size_t zlen;
-	int rc = day_render(bu, d, &z, &zlen);
+	int rc = day_render(bu, r, d, &zlen);
 	if (rc == WF_ENOMEM)
 		fprintf(stderr, "wirefold: out of memory writing a bundle\n");
 	if (rc < 0)
@@ -682,8 +706,7 @@ static int day_write(struct bundler *bu, struct day *d)
 	char name[64], err[512];
 	wf_day_format(d->day, name);
 	strcat(name, WF_BUNDLE_SUFFIX);
-	rc = wf_write_atomic(bu->cfg->out_dir, name, z, zlen, err, sizeof err);
-	free(z);
+	rc = wf_write_atomic(bu->cfg->out_dir, name, r->z, zlen, err, sizeof err);
 	if (rc < 0) {
 		fprintf(stderr, "wirefold: %s\n", err);
 		return rc;
@@ -713,7 +736,7 @@ static void *writer_main(void *arg)
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
 		const bool skip = w->error != 0; /* only this thread sets it */
-		int rc = skip ? 0 : day_write(bu, d);
+		int rc = skip ? 0 : day_write(bu, &w->r, d);
 		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
 		pthread_mutex_lock(&w->mu);
 		/* written days go back to the loop thread to be kept a while */
@@ -831,6 +854,7 @@ static void writer_stop(struct bundler *bu)
 	for (size_t i = 0; i < w->ndone; i++)
 		day_free(w->done[i]);
 	free(w->done);
+	render_close(&w->r);
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->mu);
 	bu->threaded = false;
@@ -1088,7 +1112,7 @@ static int close_day(struct bundler *bu, size_t i)
 			return WF_ENOMEM;
 	} else {
 		if (d->dirty) {
-			int rc = day_write(bu, d);
+			int rc = day_write(bu, &bu->r, d);
 			if (rc < 0)
 				return rc;
 			count_written(bu);
@@ -1202,7 +1226,7 @@ static int bundle_flush(void *self)
 		for (size_t i = 0; i < bu->ndays; i++) {
 			if (!bu->days[i]->dirty)
 				continue;
-			if (day_write(bu, bu->days[i]) < 0)
+			if (day_write(bu, &bu->r, bu->days[i]) < 0)
 				return WF_FLOW_ERROR;
 			count_written(bu);
 		}
@@ -1235,6 +1259,7 @@ static void bundle_free(void *self)
 	free(bu->kept);
 	free(bu->days);
 	free(bu->written);
+	render_close(&bu->r);
 	free(bu);
 }
 
@@ -1255,15 +1280,13 @@ static int bundle_save(void *self, struct wf_state_out *out)
 	wf_state_put_u32(out, (uint32_t)bu->ndays);
 	for (size_t i = 0; i < bu->ndays && !out->error; i++) {
 		struct day *d = bu->days[i];
-		char *z;
 		size_t zlen;
-		int rc = day_render(bu, d, &z, &zlen);
+		int rc = day_render(bu, &bu->r, d, &zlen);
 		if (rc < 0)
 			return rc;
 		wf_state_put_u32(out, (uint32_t)d->day);
 		wf_state_put_u32(out, d->dirty);
-		wf_state_put_blob(out, z, zlen);
-		free(z);
+		wf_state_put_blob(out, bu->r.z, zlen);
 	}
 	return out->error;
 }
