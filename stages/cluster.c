@@ -1051,10 +1051,12 @@ static int join_story(struct cluster *c, struct story *s, struct wf_article *a)
 }
 
 /* Whether candidate a goes before b: the larger query weight, then the
- * older story. */
-static bool ahead(const struct cand *a, const struct cand *b)
+ * older story.  Only a tie reads the stories themselves (rare), so ranking
+ * the candidates costs no cache miss on the ones that are not kept. */
+static bool ahead(const struct cluster *c, const struct cand *a, const struct cand *b)
 {
-	return a->acc > b->acc || (a->acc == b->acc && a->s->seq < b->s->seq);
+	return a->acc > b->acc ||
+	       (a->acc == b->acc && c->story_at[a->slot]->seq < c->story_at[b->slot]->seq);
 }
 
 /* The open stories that share an indexed term with the article's heaviest
@@ -1102,17 +1104,23 @@ static int candidates(struct cluster *c, size_t *n)
 	for (size_t i = 0; i < m; i++)
 		if (pl[i])
 			posting_prefetch(pl[i]);
+	/* without a branch on whether a story was seen before in this query
+	 * (which hot[] misses would wait on): 0 + w when new, as it was */
 	struct hot *hot = c->hot;
+	const uint32_t query = c->query;
+	size_t found = 0;
 	for (size_t i = 0; i < m; i++) {
 		const struct posting *p = pl[i];
-		for (uint32_t j = 0; p && j < p->n; j++) {
-			struct hot *x = &hot[p->e[j].slot];
-			if (x->mark != c->query) {
-				x->mark = c->query;
-				x->acc = 0;
-				cs[(*n)++].slot = p->e[j].slot;
-			}
-			x->acc += q[i].w * p->e[j].w;
+		const uint32_t np = p ? p->n : 0;
+		for (uint32_t j = 0; j < np; j++) {
+			const uint32_t slot = p->e[j].slot;
+			struct hot *x = &hot[slot];
+			const bool seen = x->mark == query;
+			const float acc = seen ? x->acc : 0.0f;
+			x->mark = query;
+			x->acc = acc + q[i].w * p->e[j].w;
+			cs[found].slot = slot;
+			found += !seen;
 		}
 	}
 	/* keep the CANDIDATES_MAX with the largest dot product over the
@@ -1121,22 +1129,23 @@ static int candidates(struct cluster *c, size_t *n)
 	 * reach of the best (the same as cutting by reach first: the reach
 	 * keeps all that are heavier than any it keeps) */
 	size_t kept = 0;
-	for (size_t i = 0; i < *n; i++) {
-		struct cand x = {NULL, hot[cs[i].slot].acc, cs[i].slot};
-		if (kept == CANDIDATES_MAX && x.acc < cs[kept - 1].acc)
+	for (size_t i = 0; i < found; i++) {
+		const struct cand x = {NULL, hot[cs[i].slot].acc, cs[i].slot};
+		if (kept == CANDIDATES_MAX && !ahead(c, &x, &cs[kept - 1]))
 			continue; /* most */
-		x.s = c->story_at[x.slot];
-		if (kept == CANDIDATES_MAX && !ahead(&x, &cs[kept - 1]))
-			continue;
-		__builtin_prefetch(x.s); /* it will likely be scored */
 		size_t j = kept < CANDIDATES_MAX ? kept++ : kept - 1;
-		for (; j > 0 && ahead(&x, &cs[j - 1]); j--)
+		for (; j > 0 && ahead(c, &x, &cs[j - 1]); j--)
 			cs[j] = cs[j - 1];
 		cs[j] = x;
 	}
 	const float top = kept && cs[0].acc > 0 ? cs[0].acc : 0;
 	while (kept && !(cs[kept - 1].acc >= CANDIDATES_REACH * top))
 		kept--;
+	/* only the kept are scored: load their stories now */
+	for (size_t i = 0; i < kept; i++) {
+		cs[i].s = c->story_at[cs[i].slot];
+		__builtin_prefetch(cs[i].s);
+	}
 	*n = kept;
 	return 0;
 }
