@@ -16,6 +16,7 @@
  * meets (struct hot) is kept apart from the stories, by slot. */
 #include "wirefold/cluster.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -185,8 +186,10 @@ struct cluster {
 	size_t cands_cap;
 	struct posting **plists; /* the posting lists of a query's terms */
 	size_t plists_cap;
-	bool *have;          /* reindex: which of the top terms s has */
+	bool *have;          /* reindex: which of the top terms s has, */
 	size_t have_cap;
+	uint32_t *evict;     /* and the entry each full list evicts */
+	size_t evict_cap;
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -757,9 +760,10 @@ static void ix_drop_term(struct story *s, uint64_t h)
 		}
 }
 
-static void unindex_term(struct cluster *c, struct story *s, uint64_t h)
+/* Take s out of p, the posting list of h (NULL: none). */
+static void unindex_from(struct cluster *c, const struct story *s, uint64_t h,
+                         struct posting *p)
 {
-	struct posting *p = wf_map_get(&c->postings, h);
 	if (!p)
 		return;
 	for (uint32_t i = 0; i < p->n; i++)
@@ -775,9 +779,27 @@ static void unindex_term(struct cluster *c, struct story *s, uint64_t h)
 	}
 }
 
-/* Index s under h, whose posting list is p (NULL: none yet). */
+static void unindex_term(struct cluster *c, struct story *s, uint64_t h)
+{
+	unindex_from(c, s, h, wf_map_get(&c->postings, h));
+}
+
+/* The entry of p's least recently active story (the first such), the one
+ * that leaves p when it is full. */
+static uint32_t oldest_entry(const struct cluster *c, const struct posting *p)
+{
+	uint32_t old = 0;
+	for (uint32_t i = 1; i < p->n; i++)
+		if (c->hot[p->e[i].slot].last_ms < c->hot[p->e[old].slot].last_ms)
+			old = i;
+	return old;
+}
+
+/* Index s under h, whose posting list is p (NULL: none yet); when p is
+ * full, its entry `old` leaves it: oldest_entry(c, p), found here when
+ * old is UINT32_MAX. */
 static int index_term(struct cluster *c, struct story *s, uint64_t h, float w,
-                      struct posting *p)
+                      struct posting *p, uint32_t old)
 {
 	if (!p) {
 		if (!(p = posting_new(c)))
@@ -790,10 +812,9 @@ static int index_term(struct cluster *c, struct story *s, uint64_t h, float w,
 	}
 	if (p->n == c->p.posting_max) {
 		/* full: the least recently active story leaves this list */
-		uint32_t old = 0;
-		for (uint32_t i = 1; i < p->n; i++)
-			if (c->hot[p->e[i].slot].last_ms < c->hot[p->e[old].slot].last_ms)
-				old = i;
+		if (old == UINT32_MAX)
+			old = oldest_entry(c, p);
+		assert(old == oldest_entry(c, p));
 		ix_drop_term(c->story_at[p->e[old].slot], h);
 		memmove(&p->e[old], &p->e[old + 1], (p->n - old - 1) * sizeof p->e[0]);
 		p->n--;
@@ -831,14 +852,21 @@ static int reindex(struct cluster *c, struct story *s)
 	if (!have)
 		return WF_ENOMEM;
 	c->have = have;
+	uint32_t *old = grow(c->evict, &c->evict_cap, n + 1, sizeof *old);
+	if (!old)
+		return WF_ENOMEM;
+	c->evict = old;
 	/* look all the lists up first, so their cache misses overlap (only
 	 * the lists of terms that leave the top change the map before they
 	 * are used, and those are not among these) */
+	for (uint32_t j = 0; j < n; j++)
+		wf_map_prefetch(&c->postings, top[j].h);
 	for (uint32_t j = 0; j < n; j++) {
 		pl[j] = wf_map_get(&c->postings, top[j].h);
 		if (pl[j])
 			__builtin_prefetch(pl[j]);
 		have[j] = false;
+		old[j] = UINT32_MAX;
 	}
 	for (uint32_t j = 0; j < n; j++)
 		if (pl[j])
@@ -860,8 +888,32 @@ static int reindex(struct cluster *c, struct story *s)
 				pl[j]->e[e].w = top[j].w;
 		i++;
 	}
+	/* the full lists s joins evict a story each, whose index terms are
+	 * cold: find them all first, so those misses overlap too (adding s to
+	 * one list changes no other list, nor any story's activity; a list
+	 * met twice, under two top terms of one hash, is left to index_term) */
+	const uint32_t full = c->p.posting_max;
+	for (uint32_t j = 0; j < n; j++) {
+		if (have[j] || !pl[j] || pl[j]->n != full)
+			continue;
+		uint32_t i = 0;
+		while (i < j && (have[i] || pl[i] != pl[j]))
+			i++;
+		if (i < j)
+			continue;
+		old[j] = oldest_entry(c, pl[j]);
+		__builtin_prefetch(&c->story_at[pl[j]->e[old[j]].slot]);
+	}
 	for (uint32_t j = 0; j < n; j++)
-		if (!have[j] && index_term(c, s, top[j].h, top[j].w, pl[j]) < 0)
+		if (old[j] != UINT32_MAX) {
+			const struct story *x = c->story_at[pl[j]->e[old[j]].slot];
+			const char *ix = (const char *)(x + 1); /* x->ix, not loaded */
+			__builtin_prefetch(&x->nix);
+			for (size_t b = 0; b < c->p.index_terms * sizeof *x->ix; b += 64)
+				__builtin_prefetch(ix + b);
+		}
+	for (uint32_t j = 0; j < n; j++)
+		if (!have[j] && index_term(c, s, top[j].h, top[j].w, pl[j], old[j]) < 0)
 			return WF_ENOMEM;
 	return 0;
 }
@@ -936,9 +988,22 @@ static struct story *story_alloc(struct cluster *c)
 
 static void story_close(struct cluster *c, struct story *s)
 {
+	/* in rounds of up to 64 terms, from the last: look the lists up first,
+	 * so their cache misses overlap */
 	while (s->nix) {
-		const uint64_t h = s->ix[--s->nix];
-		unindex_term(c, s, h);
+		struct posting *pl[64];
+		const uint32_t r = s->nix < 64 ? s->nix : 64;
+		for (uint32_t i = 1; i <= r; i++)
+			wf_map_prefetch(&c->postings, s->ix[s->nix - i]);
+		for (uint32_t i = 1; i <= r; i++) {
+			pl[i - 1] = wf_map_get(&c->postings, s->ix[s->nix - i]);
+			if (pl[i - 1])
+				__builtin_prefetch(pl[i - 1]);
+		}
+		for (uint32_t i = 0; i < r; i++) {
+			const uint64_t h = s->ix[--s->nix];
+			unindex_from(c, s, h, pl[i]);
+		}
 	}
 	wf_map_del(&c->stories, s->id);
 	lru_unlink(c, s);
@@ -1096,6 +1161,8 @@ static int candidates(struct cluster *c, size_t *n)
 		return WF_ENOMEM;
 	c->plists = pl;
 	/* find all the lists first, so their cache misses overlap */
+	for (size_t i = 0; i < m; i++)
+		wf_map_prefetch(&c->postings, q[i].h);
 	for (size_t i = 0; i < m; i++) {
 		pl[i] = wf_map_get(&c->postings, q[i].h);
 		if (pl[i])
@@ -1381,6 +1448,7 @@ static void cluster_free(void *self)
 	free(c->cands);
 	free(c->plists);
 	free(c->have);
+	free(c->evict);
 	free(c);
 }
 
