@@ -82,6 +82,8 @@ struct story {
 	struct story *prev, *next; /* the lru list */
 	char *headline;            /* title of the most central item */
 	uint32_t items;            /* distinct items (not duplicates) */
+	bool hv_owed;              /* hv is still to be cut from c (set_hv),
+	                            * which is then its first item's vector */
 	struct vec hv;             /* the headline item's vector */
 	/* last, as the index terms follow: an eviction from a posting list
 	 * reads only these of the story it evicts */
@@ -1072,8 +1074,13 @@ static int open_story(struct cluster *c, struct wf_article *a)
 	c->hot[s->slot].last_ms = a->time_ms;
 	add_to_centroid(c, s, &c->av);
 	/* its centroid is the article's vector cut to the heaviest terms; the
-	 * headline vector, when it takes fewer, is cut from there */
-	set_hv(c, s, c->p.centroid_terms >= HEADLINE_TERMS ? &s->c : &c->av);
+	 * headline vector, when it takes fewer, is cut from there, but only
+	 * when it is first needed: most stories get no second item, and the
+	 * centroid stays as it is until one comes */
+	if (c->p.centroid_terms >= HEADLINE_TERMS)
+		s->hv_owed = true;
+	else
+		set_hv(c, s, &c->av);
 	if (wf_map_put(&c->stories, s->id, s) < 0)
 		goto err_free_story;
 	lru_append(c, s);
@@ -1094,8 +1101,19 @@ err_free_story:
 	return WF_ENOMEM;
 }
 
+/* Cut s's headline vector from its centroid if still owed (open_story). */
+static void settle_hv(struct cluster *c, struct story *s)
+{
+	if (s->hv_owed) {
+		assert(s->items == 1);
+		set_hv(c, s, &s->c);
+		s->hv_owed = false;
+	}
+}
+
 static int join_story(struct cluster *c, struct story *s, struct wf_article *a)
 {
+	settle_hv(c, s);
 	add_to_centroid(c, s, &c->av);
 	s->items++;
 	story_touch(c, s, a->time_ms);
@@ -1503,7 +1521,9 @@ static void get_vec(struct wf_state_in *in, struct vec *v, uint32_t cap)
 
 static int cluster_save(void *self, struct wf_state_out *out)
 {
-	const struct cluster *c = self;
+	struct cluster *c = self;
+	for (struct story *s = c->lru_head; s; s = s->next)
+		settle_hv(c, s);
 	wf_state_put_i64(out, c->now_ms);
 	wf_state_put_u64(out, c->docs);
 	wf_state_put_u64(out, c->next_seq);
