@@ -42,6 +42,13 @@ enum { CANDIDATES_MAX = 8 };
 /* Terms per field kept of the headline item, to re-check its centrality. */
 enum { HEADLINE_TERMS = 16 };
 #define CANDIDATES_REACH 0.25f
+/* A bound on content_sim: each cosine is the dot product of a unit vector
+ * with a centroid over the centroid's norm, all weights >= 0, so at most 1
+ * but for float rounding (a few 1e-6); the gate and the weighted mean do
+ * not raise it.  A candidate whose time decay times this is under the
+ * threshold can neither be joined nor outrank one that can be (its
+ * similarity is under both), so it is not scored. */
+#define SIM_MAX 1.01
 /* Sizes of the tables of idf values by document frequency and of TF
  * weights by count: most terms are rare and most counts small. */
 enum { IDF_CACHE = 1024, TF_CACHE = 64 };
@@ -111,11 +118,13 @@ struct posting {
 	struct pentry e[]; /* posting_max, least recently indexed first */
 };
 
-/* A story a query found, and the query weight it matched. */
+/* A story a query found, and the query weight it matched; once kept for
+ * scoring, its time decay. */
 struct cand {
 	struct story *s;
 	float acc;
 	uint32_t slot;
+	double decay;
 };
 
 struct item {
@@ -1143,8 +1152,8 @@ static bool ahead(const struct cluster *c, const struct cand *a, const struct ca
 }
 
 /* The open stories that share an indexed term with the article's heaviest
- * terms; sets *n. */
-static int candidates(struct cluster *c, size_t *n)
+ * terms and are to be scored against the article of time time_ms; sets *n. */
+static int candidates(struct cluster *c, int64_t time_ms, size_t *n)
 {
 	*n = 0;
 	if (++c->query == 0) {
@@ -1215,7 +1224,7 @@ static int candidates(struct cluster *c, size_t *n)
 	 * keeps all that are heavier than any it keeps) */
 	size_t kept = 0;
 	for (size_t i = 0; i < found; i++) {
-		const struct cand x = {NULL, hot[cs[i].slot].acc, cs[i].slot};
+		const struct cand x = {NULL, hot[cs[i].slot].acc, cs[i].slot, 0};
 		if (kept == CANDIDATES_MAX && !ahead(c, &x, &cs[kept - 1]))
 			continue; /* most */
 		size_t j = kept < CANDIDATES_MAX ? kept++ : kept - 1;
@@ -1226,12 +1235,19 @@ static int candidates(struct cluster *c, size_t *n)
 	const float top = kept && cs[0].acc > 0 ? cs[0].acc : 0;
 	while (kept && !(cs[kept - 1].acc >= CANDIDATES_REACH * top))
 		kept--;
-	/* only the kept are scored: load their stories now */
+	/* of those, only the ones the time decay leaves within reach of the
+	 * threshold (SIM_MAX) are scored: load their stories now */
+	size_t scored = 0;
 	for (size_t i = 0; i < kept; i++) {
-		cs[i].s = c->story_at[cs[i].slot];
-		__builtin_prefetch(cs[i].s);
+		const double d = decay(c, time_ms - hot[cs[i].slot].last_ms);
+		if (SIM_MAX * d < c->p.threshold)
+			continue;
+		cs[scored] = cs[i];
+		cs[scored].decay = d;
+		cs[scored].s = c->story_at[cs[i].slot];
+		__builtin_prefetch(cs[scored++].s);
 	}
-	*n = kept;
+	*n = scored;
 	return 0;
 }
 
@@ -1276,7 +1292,7 @@ static int cluster_article(struct cluster *c, struct wf_article *a)
 		return WF_ENOMEM;
 	c->sel = sel;
 	size_t n;
-	if (candidates(c, &n) < 0)
+	if (candidates(c, a->time_ms, &n) < 0)
 		return WF_ENOMEM;
 	/* the candidates' centroids are cold: load the next one's while
 	 * scoring this one */
@@ -1288,8 +1304,9 @@ static int cluster_article(struct cluster *c, struct wf_article *a)
 		struct story *s = c->cands[i].s;
 		if (i + 1 < n)
 			centroid_prefetch(c->cands[i + 1].s);
-		const double sim = content_sim(c, &c->av, s) *
-		                   decay(c, a->time_ms - c->hot[s->slot].last_ms);
+		const double content = content_sim(c, &c->av, s);
+		assert(content <= SIM_MAX);
+		const double sim = content * c->cands[i].decay;
 		if (sim > best_sim || (sim == best_sim && best && s->seq < best->seq)) {
 			best = s;
 			best_sim = sim;
