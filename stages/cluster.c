@@ -425,7 +425,7 @@ static uint64_t kth_largest(uint64_t *x, uint64_t *y, size_t n, size_t k)
 }
 
 /* Copy to dst the `keep` heaviest of t[0..n) (sorted by hash), in their
- * order; returns the count.  dst may be t. */
+ * order; returns the count.  dst may be t; c->keys holds 3n. */
 static uint32_t keep_heaviest(struct cluster *c, struct cterm *dst, const struct cterm *t,
                               uint32_t n, uint32_t keep)
 {
@@ -433,15 +433,16 @@ static uint32_t keep_heaviest(struct cluster *c, struct cterm *dst, const struct
 		memmove(dst, t, n * sizeof *t);
 		return n;
 	}
-	uint64_t *x = c->keys, *y = c->keys + n;
+	/* kth_largest reorders x: the keys in t's order stay in z */
+	uint64_t *x = c->keys, *y = c->keys + n, *z = c->keys + 2 * (size_t)n;
 	for (uint32_t i = 0; i < n; i++)
-		x[i] = rank_key(t[i].w, i);
+		z[i] = x[i] = rank_key(t[i].w, i);
 	const uint64_t least = kth_largest(x, y, n, keep);
 	/* dst holds only `keep`: stop at the last kept */
 	uint32_t m = 0;
 	for (uint32_t i = 0; m < keep; i++) {
 		dst[m] = t[i];
-		m += rank_key(t[i].w, i) >= least;
+		m += z[i] >= least;
 	}
 	return m;
 }
@@ -1280,7 +1281,7 @@ static int cluster_article(struct cluster *c, struct wf_article *a)
 	if (!mb)
 		return WF_ENOMEM;
 	c->merge = mb;
-	uint64_t *keys = grow(c->keys, &c->keys_cap, 2 * (total + c->p.centroid_terms), sizeof *keys);
+	uint64_t *keys = grow(c->keys, &c->keys_cap, 3 * (total + c->p.centroid_terms), sizeof *keys);
 	if (!keys)
 		return WF_ENOMEM;
 	c->keys = keys;
