@@ -905,6 +905,7 @@ static int reindex(struct cluster *c, struct story *s)
 	 * one list changes no other list, nor any story's activity; a list
 	 * met twice, under two top terms of one hash, is left to index_term) */
 	const uint32_t full = c->p.posting_max;
+	uint32_t evicting = 0;
 	for (uint32_t j = 0; j < n; j++) {
 		if (have[j] || !pl[j] || pl[j]->n != full)
 			continue;
@@ -915,8 +916,9 @@ static int reindex(struct cluster *c, struct story *s)
 			continue;
 		old[j] = oldest_entry(c, pl[j]);
 		__builtin_prefetch(&c->story_at[pl[j]->e[old[j]].slot]);
+		evicting++;
 	}
-	for (uint32_t j = 0; j < n; j++)
+	for (uint32_t j = 0; evicting && j < n; j++)
 		if (old[j] != UINT32_MAX) {
 			const struct story *x = c->story_at[pl[j]->e[old[j]].slot];
 			const char *ix = (const char *)(x + 1); /* x->ix, not loaded */
