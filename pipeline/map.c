@@ -34,6 +34,11 @@ void *wf_map_get(const struct wf_map *m, uint64_t key)
 	}
 }
 
+void wf_map_prefetch(const struct wf_map *m, uint64_t key)
+{
+	__builtin_prefetch(&m->slots[home(m, key)]);
+}
+
 static int grow(struct wf_map *m)
 {
 	size_t cap = (m->mask + 1) * 2;

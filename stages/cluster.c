@@ -16,6 +16,7 @@
  * meets (struct hot) is kept apart from the stories, by slot. */
 #include "wirefold/cluster.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -41,6 +42,13 @@ enum { CANDIDATES_MAX = 8 };
 /* Terms per field kept of the headline item, to re-check its centrality. */
 enum { HEADLINE_TERMS = 16 };
 #define CANDIDATES_REACH 0.25f
+/* A bound on content_sim: each cosine is the dot product of a unit vector
+ * with a centroid over the centroid's norm, all weights >= 0, so at most 1
+ * but for float rounding (a few 1e-6); the gate and the weighted mean do
+ * not raise it.  A candidate whose time decay times this is under the
+ * threshold can neither be joined nor outrank one that can be (its
+ * similarity is under both), so it is not scored. */
+#define SIM_MAX 1.01
 /* Sizes of the tables of idf values by document frequency and of TF
  * weights by count: most terms are rare and most counts small. */
 enum { IDF_CACHE = 1024, TF_CACHE = 64 };
@@ -81,6 +89,8 @@ struct story {
 	struct story *prev, *next; /* the lru list */
 	char *headline;            /* title of the most central item */
 	uint32_t items;            /* distinct items (not duplicates) */
+	bool hv_owed;              /* hv is still to be cut from c (set_hv),
+	                            * which is then its first item's vector */
 	struct vec hv;             /* the headline item's vector */
 	/* last, as the index terms follow: an eviction from a posting list
 	 * reads only these of the story it evicts */
@@ -108,11 +118,13 @@ struct posting {
 	struct pentry e[]; /* posting_max, least recently indexed first */
 };
 
-/* A story a query found, and the query weight it matched. */
+/* A story a query found, and the query weight it matched; once kept for
+ * scoring, its time decay. */
 struct cand {
 	struct story *s;
 	float acc;
 	uint32_t slot;
+	double decay;
 };
 
 struct item {
@@ -185,8 +197,10 @@ struct cluster {
 	size_t cands_cap;
 	struct posting **plists; /* the posting lists of a query's terms */
 	size_t plists_cap;
-	bool *have;          /* reindex: which of the top terms s has */
+	bool *have;          /* reindex: which of the top terms s has, */
 	size_t have_cap;
+	uint32_t *evict;     /* and the entry each full list evicts */
+	size_t evict_cap;
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -411,7 +425,7 @@ static uint64_t kth_largest(uint64_t *x, uint64_t *y, size_t n, size_t k)
 }
 
 /* Copy to dst the `keep` heaviest of t[0..n) (sorted by hash), in their
- * order; returns the count.  dst may be t. */
+ * order; returns the count.  dst may be t; c->keys holds 3n. */
 static uint32_t keep_heaviest(struct cluster *c, struct cterm *dst, const struct cterm *t,
                               uint32_t n, uint32_t keep)
 {
@@ -419,15 +433,16 @@ static uint32_t keep_heaviest(struct cluster *c, struct cterm *dst, const struct
 		memmove(dst, t, n * sizeof *t);
 		return n;
 	}
-	uint64_t *x = c->keys, *y = c->keys + n;
+	/* kth_largest reorders x: the keys in t's order stay in z */
+	uint64_t *x = c->keys, *y = c->keys + n, *z = c->keys + 2 * (size_t)n;
 	for (uint32_t i = 0; i < n; i++)
-		x[i] = rank_key(t[i].w, i);
+		z[i] = x[i] = rank_key(t[i].w, i);
 	const uint64_t least = kth_largest(x, y, n, keep);
 	/* dst holds only `keep`: stop at the last kept */
 	uint32_t m = 0;
 	for (uint32_t i = 0; m < keep; i++) {
 		dst[m] = t[i];
-		m += rank_key(t[i].w, i) >= least;
+		m += z[i] >= least;
 	}
 	return m;
 }
@@ -757,9 +772,10 @@ static void ix_drop_term(struct story *s, uint64_t h)
 		}
 }
 
-static void unindex_term(struct cluster *c, struct story *s, uint64_t h)
+/* Take s out of p, the posting list of h (NULL: none). */
+static void unindex_from(struct cluster *c, const struct story *s, uint64_t h,
+                         struct posting *p)
 {
-	struct posting *p = wf_map_get(&c->postings, h);
 	if (!p)
 		return;
 	for (uint32_t i = 0; i < p->n; i++)
@@ -775,9 +791,27 @@ static void unindex_term(struct cluster *c, struct story *s, uint64_t h)
 	}
 }
 
-/* Index s under h, whose posting list is p (NULL: none yet). */
+static void unindex_term(struct cluster *c, struct story *s, uint64_t h)
+{
+	unindex_from(c, s, h, wf_map_get(&c->postings, h));
+}
+
+/* The entry of p's least recently active story (the first such), the one
+ * that leaves p when it is full. */
+static uint32_t oldest_entry(const struct cluster *c, const struct posting *p)
+{
+	uint32_t old = 0;
+	for (uint32_t i = 1; i < p->n; i++)
+		if (c->hot[p->e[i].slot].last_ms < c->hot[p->e[old].slot].last_ms)
+			old = i;
+	return old;
+}
+
+/* Index s under h, whose posting list is p (NULL: none yet); when p is
+ * full, its entry `old` leaves it: oldest_entry(c, p), found here when
+ * old is UINT32_MAX. */
 static int index_term(struct cluster *c, struct story *s, uint64_t h, float w,
-                      struct posting *p)
+                      struct posting *p, uint32_t old)
 {
 	if (!p) {
 		if (!(p = posting_new(c)))
@@ -790,10 +824,9 @@ static int index_term(struct cluster *c, struct story *s, uint64_t h, float w,
 	}
 	if (p->n == c->p.posting_max) {
 		/* full: the least recently active story leaves this list */
-		uint32_t old = 0;
-		for (uint32_t i = 1; i < p->n; i++)
-			if (c->hot[p->e[i].slot].last_ms < c->hot[p->e[old].slot].last_ms)
-				old = i;
+		if (old == UINT32_MAX)
+			old = oldest_entry(c, p);
+		assert(old == oldest_entry(c, p));
 		ix_drop_term(c->story_at[p->e[old].slot], h);
 		memmove(&p->e[old], &p->e[old + 1], (p->n - old - 1) * sizeof p->e[0]);
 		p->n--;
@@ -831,14 +864,21 @@ static int reindex(struct cluster *c, struct story *s)
 	if (!have)
 		return WF_ENOMEM;
 	c->have = have;
+	uint32_t *old = grow(c->evict, &c->evict_cap, n + 1, sizeof *old);
+	if (!old)
+		return WF_ENOMEM;
+	c->evict = old;
 	/* look all the lists up first, so their cache misses overlap (only
 	 * the lists of terms that leave the top change the map before they
 	 * are used, and those are not among these) */
+	for (uint32_t j = 0; j < n; j++)
+		wf_map_prefetch(&c->postings, top[j].h);
 	for (uint32_t j = 0; j < n; j++) {
 		pl[j] = wf_map_get(&c->postings, top[j].h);
 		if (pl[j])
 			__builtin_prefetch(pl[j]);
 		have[j] = false;
+		old[j] = UINT32_MAX;
 	}
 	for (uint32_t j = 0; j < n; j++)
 		if (pl[j])
@@ -860,8 +900,34 @@ static int reindex(struct cluster *c, struct story *s)
 				pl[j]->e[e].w = top[j].w;
 		i++;
 	}
+	/* the full lists s joins evict a story each, whose index terms are
+	 * cold: find them all first, so those misses overlap too (adding s to
+	 * one list changes no other list, nor any story's activity; a list
+	 * met twice, under two top terms of one hash, is left to index_term) */
+	const uint32_t full = c->p.posting_max;
+	uint32_t evicting = 0;
+	for (uint32_t j = 0; j < n; j++) {
+		if (have[j] || !pl[j] || pl[j]->n != full)
+			continue;
+		uint32_t i = 0;
+		while (i < j && (have[i] || pl[i] != pl[j]))
+			i++;
+		if (i < j)
+			continue;
+		old[j] = oldest_entry(c, pl[j]);
+		__builtin_prefetch(&c->story_at[pl[j]->e[old[j]].slot]);
+		evicting++;
+	}
+	for (uint32_t j = 0; evicting && j < n; j++)
+		if (old[j] != UINT32_MAX) {
+			const struct story *x = c->story_at[pl[j]->e[old[j]].slot];
+			const char *ix = (const char *)(x + 1); /* x->ix, not loaded */
+			__builtin_prefetch(&x->nix);
+			for (size_t b = 0; b < c->p.index_terms * sizeof *x->ix; b += 64)
+				__builtin_prefetch(ix + b);
+		}
 	for (uint32_t j = 0; j < n; j++)
-		if (!have[j] && index_term(c, s, top[j].h, top[j].w, pl[j]) < 0)
+		if (!have[j] && index_term(c, s, top[j].h, top[j].w, pl[j], old[j]) < 0)
 			return WF_ENOMEM;
 	return 0;
 }
@@ -936,9 +1002,22 @@ static struct story *story_alloc(struct cluster *c)
 
 static void story_close(struct cluster *c, struct story *s)
 {
+	/* in rounds of up to 64 terms, from the last: look the lists up first,
+	 * so their cache misses overlap */
 	while (s->nix) {
-		const uint64_t h = s->ix[--s->nix];
-		unindex_term(c, s, h);
+		struct posting *pl[64];
+		const uint32_t r = s->nix < 64 ? s->nix : 64;
+		for (uint32_t i = 1; i <= r; i++)
+			wf_map_prefetch(&c->postings, s->ix[s->nix - i]);
+		for (uint32_t i = 1; i <= r; i++) {
+			pl[i - 1] = wf_map_get(&c->postings, s->ix[s->nix - i]);
+			if (pl[i - 1])
+				__builtin_prefetch(pl[i - 1]);
+		}
+		for (uint32_t i = 0; i < r; i++) {
+			const uint64_t h = s->ix[--s->nix];
+			unindex_from(c, s, h, pl[i]);
+		}
 	}
 	wf_map_del(&c->stories, s->id);
 	lru_unlink(c, s);
@@ -1007,8 +1086,13 @@ static int open_story(struct cluster *c, struct wf_article *a)
 	c->hot[s->slot].last_ms = a->time_ms;
 	add_to_centroid(c, s, &c->av);
 	/* its centroid is the article's vector cut to the heaviest terms; the
-	 * headline vector, when it takes fewer, is cut from there */
-	set_hv(c, s, c->p.centroid_terms >= HEADLINE_TERMS ? &s->c : &c->av);
+	 * headline vector, when it takes fewer, is cut from there, but only
+	 * when it is first needed: most stories get no second item, and the
+	 * centroid stays as it is until one comes */
+	if (c->p.centroid_terms >= HEADLINE_TERMS)
+		s->hv_owed = true;
+	else
+		set_hv(c, s, &c->av);
 	if (wf_map_put(&c->stories, s->id, s) < 0)
 		goto err_free_story;
 	lru_append(c, s);
@@ -1029,8 +1113,19 @@ err_free_story:
 	return WF_ENOMEM;
 }
 
+/* Cut s's headline vector from its centroid if still owed (open_story). */
+static void settle_hv(struct cluster *c, struct story *s)
+{
+	if (s->hv_owed) {
+		assert(s->items == 1);
+		set_hv(c, s, &s->c);
+		s->hv_owed = false;
+	}
+}
+
 static int join_story(struct cluster *c, struct story *s, struct wf_article *a)
 {
+	settle_hv(c, s);
 	add_to_centroid(c, s, &c->av);
 	s->items++;
 	story_touch(c, s, a->time_ms);
@@ -1051,15 +1146,17 @@ static int join_story(struct cluster *c, struct story *s, struct wf_article *a)
 }
 
 /* Whether candidate a goes before b: the larger query weight, then the
- * older story. */
-static bool ahead(const struct cand *a, const struct cand *b)
+ * older story.  Only a tie reads the stories themselves (rare), so ranking
+ * the candidates costs no cache miss on the ones that are not kept. */
+static bool ahead(const struct cluster *c, const struct cand *a, const struct cand *b)
 {
-	return a->acc > b->acc || (a->acc == b->acc && a->s->seq < b->s->seq);
+	return a->acc > b->acc ||
+	       (a->acc == b->acc && c->story_at[a->slot]->seq < c->story_at[b->slot]->seq);
 }
 
 /* The open stories that share an indexed term with the article's heaviest
- * terms; sets *n. */
-static int candidates(struct cluster *c, size_t *n)
+ * terms and are to be scored against the article of time time_ms; sets *n. */
+static int candidates(struct cluster *c, int64_t time_ms, size_t *n)
 {
 	*n = 0;
 	if (++c->query == 0) {
@@ -1094,6 +1191,8 @@ static int candidates(struct cluster *c, size_t *n)
 		return WF_ENOMEM;
 	c->plists = pl;
 	/* find all the lists first, so their cache misses overlap */
+	for (size_t i = 0; i < m; i++)
+		wf_map_prefetch(&c->postings, q[i].h);
 	for (size_t i = 0; i < m; i++) {
 		pl[i] = wf_map_get(&c->postings, q[i].h);
 		if (pl[i])
@@ -1102,17 +1201,23 @@ static int candidates(struct cluster *c, size_t *n)
 	for (size_t i = 0; i < m; i++)
 		if (pl[i])
 			posting_prefetch(pl[i]);
+	/* without a branch on whether a story was seen before in this query
+	 * (which hot[] misses would wait on): 0 + w when new, as it was */
 	struct hot *hot = c->hot;
+	const uint32_t query = c->query;
+	size_t found = 0;
 	for (size_t i = 0; i < m; i++) {
 		const struct posting *p = pl[i];
-		for (uint32_t j = 0; p && j < p->n; j++) {
-			struct hot *x = &hot[p->e[j].slot];
-			if (x->mark != c->query) {
-				x->mark = c->query;
-				x->acc = 0;
-				cs[(*n)++].slot = p->e[j].slot;
-			}
-			x->acc += q[i].w * p->e[j].w;
+		const uint32_t np = p ? p->n : 0;
+		for (uint32_t j = 0; j < np; j++) {
+			const uint32_t slot = p->e[j].slot;
+			struct hot *x = &hot[slot];
+			const bool seen = x->mark == query;
+			const float acc = seen ? x->acc : 0.0f;
+			x->mark = query;
+			x->acc = acc + q[i].w * p->e[j].w;
+			cs[found].slot = slot;
+			found += !seen;
 		}
 	}
 	/* keep the CANDIDATES_MAX with the largest dot product over the
@@ -1121,23 +1226,31 @@ static int candidates(struct cluster *c, size_t *n)
 	 * reach of the best (the same as cutting by reach first: the reach
 	 * keeps all that are heavier than any it keeps) */
 	size_t kept = 0;
-	for (size_t i = 0; i < *n; i++) {
-		struct cand x = {NULL, hot[cs[i].slot].acc, cs[i].slot};
-		if (kept == CANDIDATES_MAX && x.acc < cs[kept - 1].acc)
+	for (size_t i = 0; i < found; i++) {
+		const struct cand x = {NULL, hot[cs[i].slot].acc, cs[i].slot, 0};
+		if (kept == CANDIDATES_MAX && !ahead(c, &x, &cs[kept - 1]))
 			continue; /* most */
-		x.s = c->story_at[x.slot];
-		if (kept == CANDIDATES_MAX && !ahead(&x, &cs[kept - 1]))
-			continue;
-		__builtin_prefetch(x.s); /* it will likely be scored */
 		size_t j = kept < CANDIDATES_MAX ? kept++ : kept - 1;
-		for (; j > 0 && ahead(&x, &cs[j - 1]); j--)
+		for (; j > 0 && ahead(c, &x, &cs[j - 1]); j--)
 			cs[j] = cs[j - 1];
 		cs[j] = x;
 	}
 	const float top = kept && cs[0].acc > 0 ? cs[0].acc : 0;
 	while (kept && !(cs[kept - 1].acc >= CANDIDATES_REACH * top))
 		kept--;
-	*n = kept;
+	/* of those, only the ones the time decay leaves within reach of the
+	 * threshold (SIM_MAX) are scored: load their stories now */
+	size_t scored = 0;
+	for (size_t i = 0; i < kept; i++) {
+		const double d = decay(c, time_ms - hot[cs[i].slot].last_ms);
+		if (SIM_MAX * d < c->p.threshold)
+			continue;
+		cs[scored] = cs[i];
+		cs[scored].decay = d;
+		cs[scored].s = c->story_at[cs[i].slot];
+		__builtin_prefetch(cs[scored++].s);
+	}
+	*n = scored;
 	return 0;
 }
 
@@ -1170,7 +1283,7 @@ static int cluster_article(struct cluster *c, struct wf_article *a)
 	if (!mb)
 		return WF_ENOMEM;
 	c->merge = mb;
-	uint64_t *keys = grow(c->keys, &c->keys_cap, 2 * (total + c->p.centroid_terms), sizeof *keys);
+	uint64_t *keys = grow(c->keys, &c->keys_cap, 3 * (total + c->p.centroid_terms), sizeof *keys);
 	if (!keys)
 		return WF_ENOMEM;
 	c->keys = keys;
@@ -1182,7 +1295,7 @@ static int cluster_article(struct cluster *c, struct wf_article *a)
 		return WF_ENOMEM;
 	c->sel = sel;
 	size_t n;
-	if (candidates(c, &n) < 0)
+	if (candidates(c, a->time_ms, &n) < 0)
 		return WF_ENOMEM;
 	/* the candidates' centroids are cold: load the next one's while
 	 * scoring this one */
@@ -1194,8 +1307,9 @@ static int cluster_article(struct cluster *c, struct wf_article *a)
 		struct story *s = c->cands[i].s;
 		if (i + 1 < n)
 			centroid_prefetch(c->cands[i + 1].s);
-		const double sim = content_sim(c, &c->av, s) *
-		                   decay(c, a->time_ms - c->hot[s->slot].last_ms);
+		const double content = content_sim(c, &c->av, s);
+		assert(content <= SIM_MAX);
+		const double sim = content * c->cands[i].decay;
 		if (sim > best_sim || (sim == best_sim && best && s->seq < best->seq)) {
 			best = s;
 			best_sim = sim;
@@ -1372,6 +1486,7 @@ static void cluster_free(void *self)
 	free(c->cands);
 	free(c->plists);
 	free(c->have);
+	free(c->evict);
 	free(c);
 }
 
@@ -1426,7 +1541,9 @@ static void get_vec(struct wf_state_in *in, struct vec *v, uint32_t cap)
 
 static int cluster_save(void *self, struct wf_state_out *out)
 {
-	const struct cluster *c = self;
+	struct cluster *c = self;
+	for (struct story *s = c->lru_head; s; s = s->next)
+		settle_hv(c, s);
 	wf_state_put_i64(out, c->now_ms);
 	wf_state_put_u64(out, c->docs);
 	wf_state_put_u64(out, c->next_seq);

@@ -1,4 +1,6 @@
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +10,7 @@
 #include "wirefold/config.h"
 #include "wirefold/normalize.h"
 #include "wirefold/stage.h"
+#include "wirefold/state.h"
 
 #define H (3600 * 1000LL) /* an hour in ms */
 
@@ -311,4 +314,149 @@ Test(cluster, document_frequencies_halve_and_still_group)
 	cr_assert_eq(s[2], s[0]);
 	cr_assert_eq(s[3], s[1]);
 	cr_assert_neq(s[0], s[1]);
+}
+
+/* The cluster stage's saved section, malloc'd (caller frees); *len its size. */
+static unsigned char *save_cluster(void *self, size_t *len)
+{
+	struct wf_state_out out = {0};
+	cr_assert_eq(wf_cluster_stage.save(self, &out), 0);
+	*len = out.len;
+	return out.p;
+}
+
+/* A fresh stage loaded from a saved section. */
+static void *load_cluster(const unsigned char *p, size_t len)
+{
+	void *self;
+	cr_assert_eq(wf_cluster_stage.init(&self, &cfg), 0);
+	struct wf_state_in in;
+	wf_state_in_init(&in, p, len);
+	cr_assert_eq(wf_cluster_stage.load(self, &in), 0);
+	cr_assert_eq(wf_state_in_left(&in), 0);
+	return self;
+}
+
+static const struct item danube[] = {
+	{"d1", 0, "Danube floods Passau as river peaks",
+	 "The Danube flooded Passau as the river peaked on Sunday.", NULL},
+	{"d2", 10 * 60000, "Flash: Danube rising", "Water.", NULL},
+	{"d3", 20 * 60000, "Passau flooded as Danube river peaks",
+	 "The river Danube peaked and flooded Passau on Sunday.", NULL},
+	{"d4", 30 * 60000, "Danube peaks in Passau floods",
+	 "Passau flooded when the Danube peaked.", NULL},
+};
+
+/* A story's headline vector is cut from its centroid only when its second
+ * item comes (or at a save): a story saved with one item and loaded goes on
+ * exactly as one that was not saved (stories and headlines), and saving
+ * does not change what is saved next. */
+Test(cluster, a_story_saved_with_one_item_goes_on_as_if_not_saved)
+{
+	struct wf_batch *b = push(danube, 1, NULL);
+	wf_batch_free(b);
+	size_t n1, n1b;
+	unsigned char *s1 = save_cluster(cst, &n1);
+	unsigned char *s1b = save_cluster(cst, &n1b);
+	cr_assert_eq(n1b, n1);
+	cr_assert_eq(memcmp(s1, s1b, n1), 0, "a second save differs");
+
+	/* the same stage goes on, and a copy loaded from the save */
+	struct wf_batch *on = push(danube + 1, COUNT(danube) - 1, NULL);
+	void *const kept = cst;
+	cst = load_cluster(s1, n1);
+	struct wf_batch *re = push(danube + 1, COUNT(danube) - 1, NULL);
+	for (size_t i = 0; i < COUNT(danube) - 1; i++) {
+		cr_assert_eq(re->items[i].story, on->items[i].story);
+		cr_assert_str_eq(re->items[i].story_headline, on->items[i].story_headline);
+	}
+	cr_assert_eq(on->items[0].story, wf_story_id("d1"), "the flash joins d1's story");
+	cr_assert_str_eq(on->items[0].story_headline, danube[0].title,
+	                 "the founding title stays the more central");
+	wf_cluster_stage.free(cst);
+	cst = kept;
+	wf_batch_free(on);
+	wf_batch_free(re);
+	free(s1);
+	free(s1b);
+}
+
+/* Candidates too decayed to reach the threshold are not scored; one that
+ * the decay leaves just within reach still is, and joins. */
+struct late {
+	int64_t gap_min; /* after the story's last item */
+	bool joins;
+};
+
+ParameterizedTestParameters(cluster, the_decay_alone_decides_a_late_report)
+{
+	/* 2^(-gap/150): 0.22 at 330 min, 0.13 at 440 (above the threshold,
+	 * 0.12), 0.11 at 480 */
+	static struct late cases[] = {{60, true}, {330, true}, {440, true}, {480, false},
+	                              {24 * 60, false}};
+	return cr_make_param_array(struct late, cases, COUNT(cases));
+}
+
+ParameterizedTest(struct late *c, cluster, the_decay_alone_decides_a_late_report)
+{
+	const struct item it[] = {
+		{"e1", 0, "Earthquake shakes northern Chile near Iquique",
+		 "A strong earthquake struck northern Chile near Iquique and Arica on Tuesday.",
+		 NULL},
+		{"e2", c->gap_min * 60000, "Earthquake shakes northern Chile near Iquique",
+		 "A strong earthquake struck northern Chile near Iquique and Arica on Tuesday.",
+		 NULL},
+	};
+	uint64_t s[2];
+	run(it, 2, s);
+	cr_assert_eq(s[1] == s[0], c->joins, "gap %lld min", (long long)c->gap_min);
+}
+
+/* Posting lists of one to three: nearly every story indexed evicts another
+ * from lists it joins (found before evicting, all at once; debug builds
+ * check each against a search at the time).  Run in one go or saved and
+ * loaded half-way, the stories are the same, and so is a second save. */
+ParameterizedTestParameters(cluster, evictions_from_full_lists_survive_a_save)
+{
+	static uint32_t lens[] = {1, 2, 3};
+	return cr_make_param_array(uint32_t, lens, COUNT(lens));
+}
+
+ParameterizedTest(uint32_t *len, cluster, evictions_from_full_lists_survive_a_save)
+{
+	cfg.cluster.posting_max = *len;
+	stop();
+	start();
+	enum { N = 240 };
+	static char ids[N][16], titles[N][96];
+	struct item it[N];
+	for (int i = 0; i < N; i++) {
+		const int story = i % 60; /* 60 stories, each item 60 minutes apart */
+		snprintf(ids[i], sizeof ids[i], "v%d", i);
+		snprintf(titles[i], sizeof titles[i], "Report %c%c%c on %c%c%c and %c%c%c",
+		         'a' + story % 26, 'a' + story / 26, 'k' + i % 3, 'b' + story % 11,
+		         'c' + story % 13, 'a' + story % 5, 'd' + story % 19, 'a' + story % 7,
+		         'e' + story % 3);
+		it[i] = (struct item){ids[i], (int64_t)i * 60000, titles[i], NULL, NULL};
+	}
+	uint64_t one[N], two[N];
+	run(it, N, one);
+	size_t n1, n1b;
+	unsigned char *s1 = save_cluster(cst, &n1);
+	unsigned char *s1b = save_cluster(cst, &n1b);
+	cr_assert_eq(n1b, n1);
+	cr_assert_eq(memcmp(s1, s1b, n1), 0, "a second save differs");
+	stop();
+	start();
+	run(it, N / 2, two);
+	size_t nh;
+	unsigned char *half = save_cluster(cst, &nh);
+	wf_cluster_stage.free(cst);
+	cst = load_cluster(half, nh);
+	run(it + N / 2, N - N / 2, two + N / 2);
+	for (int i = 0; i < N; i++)
+		cr_assert_eq(two[i], one[i], "item %d", i);
+	free(s1);
+	free(s1b);
+	free(half);
 }

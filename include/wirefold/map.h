@@ -29,6 +29,10 @@ void wf_map_close(struct wf_map *m);
 /* wf_map_get: the value stored under key, or NULL. */
 void *wf_map_get(const struct wf_map *m, uint64_t key);
 
+/* wf_map_prefetch: start loading the slot where a look-up of key begins,
+ * so that several look-ups' cache misses overlap.  Changes nothing. */
+void wf_map_prefetch(const struct wf_map *m, uint64_t key);
+
 /* wf_map_put: store val (not NULL) under key, replacing any old value.
  * Returns 0 or WF_ENOMEM (the map is then unchanged). */
 int wf_map_put(struct wf_map *m, uint64_t key, void *val);
