@@ -299,12 +299,22 @@ static int fingerprint(const struct wf_fingerprint_params *p, struct wf_arena *a
 	}
 	/* k tokens a shingle, or all n in one when there are fewer */
 	const uint32_t width = n < k ? n : k;
-	for (uint32_t i = 0; i < nsh; i++) {
-		uint64_t h = th64[i];
-		for (uint32_t j = 1; j < width; j++)
-			h = wf_hash_combine(h, th64[i + j]);
-		sh64[i] = wf_hash_finish(h);
-		fp->shingles[i] = h32(sh64[i]);
+	if (width == 3) {
+		/* the default, unrolled */
+		for (uint32_t i = 0; i < nsh; i++) {
+			const uint64_t h = wf_hash_combine(wf_hash_combine(th64[i], th64[i + 1]),
+			                                   th64[i + 2]);
+			sh64[i] = wf_hash_finish(h);
+			fp->shingles[i] = h32(sh64[i]);
+		}
+	} else {
+		for (uint32_t i = 0; i < nsh; i++) {
+			uint64_t h = th64[i];
+			for (uint32_t j = 1; j < width; j++)
+				h = wf_hash_combine(h, th64[i + j]);
+			sh64[i] = wf_hash_finish(h);
+			fp->shingles[i] = h32(sh64[i]);
+		}
 	}
 	uint32_t nlede = p->lede_words >= k ? p->lede_words - k + 1 : 1;
 	wf_minhash_oph(sh64, nsh < nlede ? nsh : nlede, fp->lede, p->lede_k,
