@@ -28,9 +28,10 @@ enum {
 	SORT_BITS = 12,      /* most buckets of the term sort (2^12 =
 	                      * WF_TERMS_SORT_BUCKETS) */
 	SORT_DIRECT = 8,     /* fewer terms are sorted without buckets */
-	TABLE_BITS = 12,     /* most slots of the term table (wf_terms_sort) */
-	TABLE_WORDS = ((1u << TABLE_BITS) + (1u << TABLE_BITS) / 2 + 63) / 64,
-	TABLE_ROOM = WF_TERMS_SORT_ROOM, /* table slots per term: 2^bits <= 4n,
+	TABLE_BITS = 13,     /* most slots of the term table (wf_terms_sort) */
+	/* its bitmap: 2^bits slots, and a run past the end by n < 2^bits / 4 */
+	TABLE_WORDS = ((1u << TABLE_BITS) + (1u << TABLE_BITS) / 4 + 63) / 64,
+	TABLE_ROOM = WF_TERMS_SORT_ROOM, /* table slots per term: 2^bits <= 8n,
 	                                  * and n more */
 };
 
@@ -306,18 +307,19 @@ static bool taken(const uint64_t *used, uint32_t s)
 	return used[s / 64] >> (s % 64) & 1;
 }
 
-/* wf_terms_sort (features.h): as bucket_terms, through table[0..TABLE_ROOM * n) (as wf_sort_unique in
- * minhash.c does for fingerprint's sets): each term goes to the slot of its
- * top bits in a table of 2n to 4n slots, or to its place in the sorted run
- * of taken slots there, where a repeat is met and folded; the taken slots,
- * read in order from a bitmap, are the result.  Two thirds of the
+/* wf_terms_sort (features.h): as bucket_terms, through table[0..TABLE_ROOM
+ * * n) (as wf_sort_unique in minhash.c does for fingerprint's sets): each
+ * term goes to the slot of its top bits in a table of 4n to 8n slots (an
+ * eighth to a quarter full), or to its place in the sorted run of taken
+ * slots there, where a repeat is met and folded; the taken slots, read in
+ * order from a bitmap, are the result.  Three quarters of the
  * instructions of bucket_terms, which takes over for a few terms, very
  * many, or a run longer than a budget. */
 uint32_t wf_terms_sort(struct wf_term *restrict out, const struct wf_term *restrict t,
                        uint32_t n, uint32_t *restrict bucket, struct wf_term *restrict table)
 {
-	unsigned bits = 0; /* 2^bits in (2n, 4n] */
-	while (bits <= TABLE_BITS && (1u << bits) <= 2 * n)
+	unsigned bits = 0; /* 2^bits in (4n, 8n] */
+	while (bits <= TABLE_BITS && (1u << bits) <= 4 * n)
 		bits++;
 	if (n <= SORT_DIRECT || bits > TABLE_BITS)
 		return bucket_terms(out, t, n, bucket);

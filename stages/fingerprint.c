@@ -16,9 +16,9 @@
 #include "wirefold/stage.h"
 
 enum {
-	SCRATCH_PER_TOKEN = 3, /* 64-bit words of scratch per token (+ 1): the
-	                        * token and shingle hashes, then the table of
-	                        * wf_sort_unique (5 * n 32-bit words) */
+	/* 64-bit words of scratch per token (+ 1): the token and shingle
+	 * hashes, then the table of wf_sort_unique */
+	SCRATCH_PER_TOKEN = (WF_SORT_UNIQUE_ROOM + 1) / 2,
 };
 
 /* A number token: digits with '.' or ',' inside (normalize keeps those only

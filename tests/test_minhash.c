@@ -181,7 +181,7 @@ static uint32_t make_values(uint32_t *v, uint32_t n, unsigned kind)
 
 Test(sort_unique, matches_qsort_for_every_kind_size_and_room)
 {
-	static uint32_t v[SORT_MAX], w[SORT_MAX], tmp[5 * SORT_MAX];
+	static uint32_t v[SORT_MAX], w[SORT_MAX], tmp[WF_SORT_UNIQUE_ROOM * SORT_MAX];
 	static const uint32_t sizes[] = {0, 1, 2, 7, 8, 9, 10, 16, 17, 63, 64, 65, 200, 257,
 	                                 511, 1023, 1024, 1500, 2047, 2048, 2049, 4999};
 	for (unsigned kind = 0; kind < 8; kind++)
@@ -191,7 +191,7 @@ Test(sort_unique, matches_qsort_for_every_kind_size_and_room)
 				memcpy(w, v, n * sizeof *v);
 				const uint32_t want = reference_unique(w, n);
 				/* room for the table, and just n: the radix sort */
-				const size_t room = round == 2 ? n : 5 * (size_t)n;
+				const size_t room = round == 2 ? n : WF_SORT_UNIQUE_ROOM * (size_t)n;
 				const uint32_t got = wf_sort_unique(v, tmp, n, room);
 				cr_assert_eq(got, want, "kind %u n %u: %u values, want %u", kind, n,
 				             got, want);
@@ -201,14 +201,14 @@ Test(sort_unique, matches_qsort_for_every_kind_size_and_room)
 
 Test(sort_unique, leaves_tmp_beyond_room_alone)
 {
-	static uint32_t v[600], tmp[3100];
+	static uint32_t v[600], tmp[WF_SORT_UNIQUE_ROOM * 600 + 100];
 	for (uint32_t n = 9; n <= 600; n += 59) {
 		make_values(v, n, 1);
-		const size_t room = 5 * (size_t)n;
-		for (size_t i = room; i < 3100; i++)
+		const size_t room = WF_SORT_UNIQUE_ROOM * (size_t)n;
+		for (size_t i = room; i < sizeof tmp / sizeof tmp[0]; i++)
 			tmp[i] = 0xdeadbeef;
 		wf_sort_unique(v, tmp, n, room);
-		for (size_t i = room; i < 3100; i++)
+		for (size_t i = room; i < sizeof tmp / sizeof tmp[0]; i++)
 			cr_assert_eq(tmp[i], 0xdeadbeef, "n %u wrote tmp[%zu]", n, i);
 	}
 }

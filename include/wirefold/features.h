@@ -57,7 +57,7 @@ struct wf_features {
 
 /* Scratch of wf_terms_sort: bucket words, and table terms per term. */
 #define WF_TERMS_SORT_BUCKETS 4096
-#define WF_TERMS_SORT_ROOM 5
+#define WF_TERMS_SORT_ROOM 9
 
 /* wf_terms_sort: t[0..n) sorted by h into out[0..k), the tf of equal
  * hashes added up; returns k.  The hashes are taken as uniform (any are
