@@ -25,8 +25,14 @@ enum {
 	TICKER_MAX = 80,     /* longest <name> taken as an entity */
 	STOP_SLOTS = 512,    /* stop-word table (power of two) */
 	INITIAL_SLOTS = 256, /* sentence-initial words remembered per article */
-	SORT_BITS = 12,      /* most buckets of the term sort */
+	SORT_BITS = 12,      /* most buckets of the term sort (2^12 =
+	                      * WF_TERMS_SORT_BUCKETS) */
 	SORT_DIRECT = 8,     /* fewer terms are sorted without buckets */
+	TABLE_BITS = 13,     /* most slots of the term table (wf_terms_sort) */
+	/* its bitmap: 2^bits slots, and a run past the end by n < 2^bits / 4 */
+	TABLE_WORDS = ((1u << TABLE_BITS) + (1u << TABLE_BITS) / 4 + 63) / 64,
+	TABLE_ROOM = WF_TERMS_SORT_ROOM, /* table slots per term: 2^bits <= 8n,
+	                                  * and n more */
 };
 
 /* Asks for memory that will be read soon. */
@@ -117,7 +123,7 @@ struct stemset {
 	void *scratch;            /* one article's token hashes, then its
 	                           * unsorted terms */
 	size_t scratch_size;
-	uint32_t buckets[1u << SORT_BITS]; /* scratch of sort_terms */
+	uint32_t buckets[1u << SORT_BITS]; /* scratch of wf_terms_sort */
 };
 
 struct features {
@@ -255,8 +261,8 @@ static void put(struct bag *b, enum wf_field f, uint64_t base)
  * leaves a bucket or so per term (a few terms need no buckets), and an
  * insertion sort then only orders terms within a bucket, folding as it
  * goes. */
-static uint32_t sort_terms(struct wf_term *restrict out, const struct wf_term *restrict t,
-                           uint32_t n, uint32_t *restrict bucket)
+static uint32_t bucket_terms(struct wf_term *restrict out, const struct wf_term *restrict t,
+                             uint32_t n, uint32_t *restrict bucket)
 {
 	if (n <= SORT_DIRECT) {
 		memcpy(out, t, n * sizeof *t);
@@ -294,6 +300,70 @@ static uint32_t sort_terms(struct wf_term *restrict out, const struct wf_term *r
 	}
 	return k;
 }
+
+/* Whether slot s of the term table is taken. */
+static bool taken(const uint64_t *used, uint32_t s)
+{
+	return used[s / 64] >> (s % 64) & 1;
+}
+
+/* wf_terms_sort (features.h): as bucket_terms, through table[0..TABLE_ROOM
+ * * n) (as wf_sort_unique in minhash.c does for fingerprint's sets): each
+ * term goes to the slot of its top bits in a table of 4n to 8n slots (an
+ * eighth to a quarter full), or to its place in the sorted run of taken
+ * slots there, where a repeat is met and folded; the taken slots, read in
+ * order from a bitmap, are the result.  Three quarters of the
+ * instructions of bucket_terms, which takes over for a few terms, very
+ * many, or a run longer than a budget. */
+uint32_t wf_terms_sort(struct wf_term *restrict out, const struct wf_term *restrict t,
+                       uint32_t n, uint32_t *restrict bucket, struct wf_term *restrict table)
+{
+	unsigned bits = 0; /* 2^bits in (4n, 8n] */
+	while (bits <= TABLE_BITS && (1u << bits) <= 4 * n)
+		bits++;
+	if (n <= SORT_DIRECT || bits > TABLE_BITS)
+		return bucket_terms(out, t, n, bucket);
+	const unsigned shift = 64 - bits;
+	/* a run may pass the table's end by n - 1 slots */
+	uint64_t used[TABLE_WORDS];
+	memset(used, 0, ((1u << bits) + n + 63) / 64 * sizeof *used);
+	uint32_t last = (1u << bits) - 1; /* the last slot taken, at least */
+	size_t budget = 8 * (size_t)n;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct wf_term x = t[i];
+		uint32_t s = (uint32_t)(x.h >> shift);
+		if (!taken(used, s)) {
+			table[s] = x;
+			used[s / 64] |= UINT64_C(1) << (s % 64);
+			continue;
+		}
+		const uint32_t home = s;
+		while (taken(used, s) && table[s].h < x.h)
+			s++;
+		if (taken(used, s) && table[s].h == x.h) {
+			table[s].tf += x.tf;
+			continue;
+		}
+		uint32_t end = s;
+		while (taken(used, end))
+			end++;
+		if (end - home > budget)
+			return bucket_terms(out, t, n, bucket); /* crowded */
+		budget -= end - home;
+		for (uint32_t m = end; m > s; m--)
+			table[m] = table[m - 1];
+		table[s] = x;
+		used[end / 64] |= UINT64_C(1) << (end % 64);
+		last = end > last ? end : last;
+	}
+	struct wf_term *o = out;
+	for (uint32_t w = 0; w <= last / 64; w++, table += 64)
+		for (uint64_t m = used[w]; m; m &= m - 1)
+			*o++ = table[__builtin_ctzll(m)];
+	return (uint32_t)(o - out);
+}
+
+_Static_assert(1u << SORT_BITS == WF_TERMS_SORT_BUCKETS, "bucket scratch of wf_terms_sort");
 
 static bool in_set(const uint64_t set[STOP_SLOTS], uint64_t wh)
 {
@@ -502,8 +572,12 @@ static int article_features(struct features *ft, struct stemset *set,
 	 * and a name */
 	const size_t cap_t = 2 * (size_t)nt, cap_b = 2 * (size_t)nb;
 	const size_t cap_e = (size_t)nt + nb + brackets;
+	size_t cap_most = cap_t > cap_b ? cap_t : cap_b;
+	cap_most = cap_e > cap_most ? cap_e : cap_most;
+	/* the hashes, the three bags, and wf_terms_sort's table */
 	const size_t size = ((size_t)nt + nb) * sizeof(uint64_t) +
-	                    (cap_t + cap_b + cap_e) * sizeof(struct wf_term);
+	                    (cap_t + cap_b + cap_e + TABLE_ROOM * cap_most) *
+	                        sizeof(struct wf_term);
 	/* never NULL, even for an empty article: pointers are made from it */
 	if (set->scratch_size < size || !set->scratch) {
 		void *p = realloc(set->scratch, 2 * size + 64);
@@ -577,7 +651,8 @@ static int article_features(struct features *ft, struct stemset *set,
 		return WF_ENOMEM;
 	for (int f = 0; f < WF_NFIELDS; f++) {
 		a->feat.terms[f] = out;
-		a->feat.n[f] = sort_terms(out, bag[f].t, bag[f].n, set->buckets);
+		a->feat.n[f] = wf_terms_sort(out, bag[f].t, bag[f].n, set->buckets,
+		                             mem + cap_t + cap_b + cap_e);
 		out += a->feat.n[f];
 	}
 	return 0;

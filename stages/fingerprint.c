@@ -10,111 +10,16 @@
 #include <xxhash.h>
 
 #include "wirefold/batch.h"
-#include "wirefold/boilerplate.h"
 #include "wirefold/config.h"
 #include "wirefold/error.h"
 #include "wirefold/minhash.h"
 #include "wirefold/stage.h"
 
-/* Sort v[0..n) with an LSD radix sort (4 passes of 8 bits) through tmp. */
-static void radix_sort(uint32_t *v, uint32_t *tmp, uint32_t n)
-{
-	uint32_t *src = v, *dst = tmp;
-	for (unsigned shift = 0; shift < 32; shift += 8) {
-		uint32_t count[257] = {0};
-		for (uint32_t i = 0; i < n; i++)
-			count[((src[i] >> shift) & 0xff) + 1]++;
-		for (unsigned b = 0; b < 256; b++)
-			count[b + 1] += count[b];
-		for (uint32_t i = 0; i < n; i++)
-			dst[count[(src[i] >> shift) & 0xff]++] = src[i];
-		uint32_t *t = src;
-		src = dst;
-		dst = t;
-	}
-	/* four passes: the sorted values are back in v */
-}
-
-/* Drop repeats from sorted v[0..n); returns the new length. */
-static uint32_t drop_repeats(uint32_t *v, uint32_t n)
-{
-	uint32_t k = 1;
-	for (uint32_t i = 1; i < n; i++)
-		if (v[i] != v[k - 1])
-			v[k++] = v[i];
-	return k;
-}
-
-/* Sort v[0..n) of hashes, using tmp[0..n), then drop repeats; returns the
- * new length.  The values are uniform, so one counting pass on their top
- * bits into about n buckets leaves about one value a bucket, and an
- * insertion sort back into v, which drops repeats on the way (branch-free
- * when they follow each other), finishes the job in few moves: at the few
- * hundred values of an article, half the instructions and time of four
- * radix passes.  Should the buckets be crowded after all, a budget of
- * moves hands over to the radix sort. */
-static uint32_t sort_unique(uint32_t *v, uint32_t *tmp, uint32_t n)
-{
-	enum { BUCKET_BITS_MAX = 12 };
-	if (n < 2)
-		return n;
-	if (n <= 8) {
-		/* few values: insertion sort beats clearing the radix counts */
-		for (uint32_t i = 1; i < n; i++) {
-			const uint32_t x = v[i];
-			uint32_t j = i;
-			for (; j > 0 && v[j - 1] > x; j--)
-				v[j] = v[j - 1];
-			v[j] = x;
-		}
-		return drop_repeats(v, n);
-	}
-	unsigned bits = 0; /* 2^bits in (n, 2n] */
-	while (bits < BUCKET_BITS_MAX && n >> bits)
-		bits++;
-	if (n >> bits) {
-		radix_sort(v, tmp, n);
-		return drop_repeats(v, n);
-	}
-	const unsigned shift = 32 - bits;
-	uint32_t count[(1u << BUCKET_BITS_MAX) + 1];
-	memset(count, 0, ((1u << bits) + 1) * sizeof *count);
-	for (uint32_t i = 0; i < n; i++)
-		count[(v[i] >> shift) + 1]++;
-	for (uint32_t b = 0; b < 1u << bits; b++)
-		count[b + 1] += count[b];
-	for (uint32_t i = 0; i < n; i++)
-		tmp[count[v[i] >> shift]++] = v[i];
-	size_t budget = 8 * (size_t)n;
-	v[0] = tmp[0];
-	uint32_t k = 1;
-	for (uint32_t i = 1; i < n; i++) {
-		const uint32_t x = tmp[i];
-		if (v[k - 1] > x) {
-			/* a smaller bucket-mate: insert it, unless it repeats */
-			uint32_t j = k - 1;
-			while (j > 0 && v[j - 1] > x)
-				j--;
-			if (j > 0 && v[j - 1] == x)
-				continue;
-			if (k - j > budget) {
-				memcpy(v + k, tmp + i, (n - i) * sizeof *v);
-				n = k + n - i;
-				radix_sort(v, tmp, n);
-				return drop_repeats(v, n);
-			}
-			budget -= k - j;
-			for (uint32_t m = k; m > j; m--)
-				v[m] = v[m - 1];
-			v[j] = x;
-			k++;
-			continue;
-		}
-		v[k] = x;
-		k += x != v[k - 1];
-	}
-	return k;
-}
+enum {
+	/* 64-bit words of scratch per token (+ 1): the token and shingle
+	 * hashes, then the table of wf_sort_unique */
+	SCRATCH_PER_TOKEN = (WF_SORT_UNIQUE_ROOM + 1) / 2,
+};
 
 /* A number token: digits with '.' or ',' inside (normalize keeps those only
  * between digits). */
@@ -262,11 +167,32 @@ static bool digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/* The first digit in text[i..len), or len.  Bodies are mostly letters:
- * eight bytes are tested at a time, by a SWAR "has a byte in '0'..'9'"
- * (exact: the bytes are masked to 7 bits, so none carries into the next). */
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define VECTOR_SCAN 1
+typedef signed char sbytes16 __attribute__((vector_size(16)));
+#endif
+
+/* The first digit in text[i..len), or len (i <= len).  Bodies are mostly
+ * letters: sixteen bytes are compared at once where the compiler allows
+ * (SSE2 on x86-64; bytes >= 0x80 are negative, so no digit), then eight at
+ * a time by a SWAR "has a byte in '0'..'9'" (exact: the bytes are masked to
+ * 7 bits, so none carries into the next). */
 static size_t next_digit(const char *text, size_t i, size_t len)
 {
+#ifdef VECTOR_SCAN
+	for (; len - i >= sizeof(sbytes16); i += sizeof(sbytes16)) {
+		sbytes16 v;
+		memcpy(&v, text + i, sizeof v);
+		const sbytes16 hit = (v >= '0') & (v <= '9');
+		uint64_t lo, hi;
+		memcpy(&lo, &hit, 8);
+		memcpy(&hi, (const unsigned char *)&hit + 8, 8);
+		if (lo)
+			return i + (unsigned)__builtin_ctzll(lo) / 8;
+		if (hi)
+			return i + 8 + (unsigned)__builtin_ctzll(hi) / 8;
+	}
+#endif
 	const uint64_t ones = 0x0101010101010101ull;
 	for (; i + 8 <= len; i += 8) {
 		uint64_t x;
@@ -312,8 +238,9 @@ static uint32_t scan_numbers(const char *text, size_t len, uint32_t *out, uint32
 	return n;
 }
 
-/* wf_fingerprint_article with scratch room for 2 * (a->n_tokens + 1)
- * 64-bit words: the token and shingle hashes, then the sorts' buffer. */
+/* wf_fingerprint_article with scratch room for SCRATCH_PER_TOKEN *
+ * (a->n_tokens + 1) 64-bit words: the token and shingle hashes, then the
+ * sorts' table. */
 static int fingerprint(const struct wf_fingerprint_params *p, struct wf_arena *arena,
                        struct wf_article *a, uint64_t *scratch)
 {
@@ -354,17 +281,19 @@ static int fingerprint(const struct wf_fingerprint_params *p, struct wf_arena *a
 	 * each, which the tokens split apart. */
 	bool raw_numbers = first > 0 && a->body;
 	if (raw_numbers) {
-		size_t bs, be, blen = strlen(a->body);
-		wf_boilerplate_strip(a->body, blen, &bs, &be);
-		uint32_t cap = n;
-		fp->n_numbers = scan_numbers(a->body + bs, be - bs, fp->numbers, cap, p->seed);
+		/* the span normalize kept: the body without its boilerplate */
+		const uint32_t cap = n;
+		fp->n_numbers = scan_numbers(a->body + a->body_start, a->body_end - a->body_start,
+		                             fp->numbers, cap, p->seed);
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		const char *s = a->norm + tok[i].off;
 		th64[i] = XXH3_64bits_withSeed(s, tok[i].len, p->seed);
 		fp->words[i] = h32(th64[i]);
 		const char *digits;
-		if (is_number(s, tok[i].len)) {
+		/* a number has a digit (normalize keeps '.' and ',' only
+		 * between digits): most tokens are ruled out by their flag */
+		if ((tok[i].flags & WF_TOK_NUM) && is_number(s, tok[i].len)) {
 			if (!raw_numbers)
 				fp->numbers[fp->n_numbers++] = h32(th64[i]);
 		} else if ((digits = number_word(s, tok[i].len))) {
@@ -391,32 +320,45 @@ static int fingerprint(const struct wf_fingerprint_params *p, struct wf_arena *a
 	}
 	/* k tokens a shingle, or all n in one when there are fewer */
 	const uint32_t width = n < k ? n : k;
-	for (uint32_t i = 0; i < nsh; i++) {
-		uint64_t h = th64[i];
-		for (uint32_t j = 1; j < width; j++)
-			h = wf_hash_combine(h, th64[i + j]);
-		sh64[i] = wf_hash_finish(h);
-		fp->shingles[i] = h32(sh64[i]);
+	if (width == 3) {
+		/* the default, unrolled */
+		for (uint32_t i = 0; i < nsh; i++) {
+			const uint64_t h = wf_hash_combine(wf_hash_combine(th64[i], th64[i + 1]),
+			                                   th64[i + 2]);
+			sh64[i] = wf_hash_finish(h);
+			fp->shingles[i] = h32(sh64[i]);
+		}
+	} else {
+		for (uint32_t i = 0; i < nsh; i++) {
+			uint64_t h = th64[i];
+			for (uint32_t j = 1; j < width; j++)
+				h = wf_hash_combine(h, th64[i + j]);
+			sh64[i] = wf_hash_finish(h);
+			fp->shingles[i] = h32(sh64[i]);
+		}
 	}
 	uint32_t nlede = p->lede_words >= k ? p->lede_words - k + 1 : 1;
 	wf_minhash_oph(sh64, nsh < nlede ? nsh : nlede, fp->lede, p->lede_k,
 	               p->seed ^ 0x1ede);
 	wf_minhash_oph(sh64, nsh, fp->minhash, p->minhash_k, p->seed);
 	fp->n_words = n;
-	/* the scratch is free again: the sorts need nw <= nn 32-bit words */
+	/* the scratch is free again for the sorts; no set has more than nn
+	 * values (a ticker's letters are title tokens of its own) */
 	uint32_t *tmp = (uint32_t *)scratch;
-	fp->n_shingles = sort_unique(fp->shingles, tmp, nsh);
-	fp->n_wordset = sort_unique(fp->words, tmp, nw);
-	fp->n_numbers = sort_unique(fp->numbers, tmp, fp->n_numbers);
-	fp->n_names = sort_unique(fp->names, tmp, fp->n_names);
-	fp->n_tickers = sort_unique(fp->tickers, tmp, fp->n_tickers);
+	const size_t room = 2 * SCRATCH_PER_TOKEN * nn;
+	fp->n_shingles = wf_sort_unique(fp->shingles, tmp, nsh, room);
+	fp->n_wordset = wf_sort_unique(fp->words, tmp, nw, room);
+	fp->n_numbers = wf_sort_unique(fp->numbers, tmp, fp->n_numbers, room);
+	fp->n_names = wf_sort_unique(fp->names, tmp, fp->n_names, room);
+	fp->n_tickers = wf_sort_unique(fp->tickers, tmp, fp->n_tickers, room);
 	return 0;
 }
 
 int wf_fingerprint_article(const struct wf_fingerprint_params *p,
                            struct wf_arena *arena, struct wf_article *a)
 {
-	uint64_t *scratch = wf_arena_alloc(arena, 2 * ((size_t)a->n_tokens + 1) * sizeof *scratch);
+	uint64_t *scratch = wf_arena_alloc(
+		arena, SCRATCH_PER_TOKEN * ((size_t)a->n_tokens + 1) * sizeof *scratch);
 	return scratch ? fingerprint(p, arena, a, scratch) : WF_ENOMEM;
 }
 
@@ -439,7 +381,8 @@ static int fp_process(void *self, struct wf_batch *b)
 	for (size_t i = 0; i < b->n; i++)
 		if (!b->items[i].rejected && b->items[i].n_tokens > most)
 			most = b->items[i].n_tokens;
-	uint64_t *scratch = wf_arena_alloc(&b->arena, 2 * ((size_t)most + 1) * sizeof *scratch);
+	uint64_t *scratch = wf_arena_alloc(
+		&b->arena, SCRATCH_PER_TOKEN * ((size_t)most + 1) * sizeof *scratch);
 	if (!scratch)
 		return WF_FLOW_ERROR;
 	for (size_t i = 0; i < b->n; i++)

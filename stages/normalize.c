@@ -605,6 +605,8 @@ int wf_normalize_article(struct wf_arena *arena, struct wf_article *a)
 	a->tokens = out.tokens;
 	a->n_tokens = out.n_tokens;
 	a->n_title_tokens = (uint32_t)n_title;
+	a->body_start = start;
+	a->body_end = end;
 	return 0;
 }
 

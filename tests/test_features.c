@@ -1,6 +1,7 @@
 #include <criterion/criterion.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "wirefold/batch.h"
@@ -225,4 +226,74 @@ Test(features, concurrent_batches_get_the_same_terms)
 		wf_batch_free(jobs[i].b);
 	}
 	wf_batch_free(ref);
+}
+
+/* ---- wf_terms_sort ---------------------------------------------------------- */
+
+static uint64_t rng = 0x2545F4914F6CDD1Dull;
+
+static uint64_t next(void)
+{
+	rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+	return rng;
+}
+
+static int by_hash(const void *a, const void *b)
+{
+	const uint64_t x = ((const struct wf_term *)a)->h, y = ((const struct wf_term *)b)->h;
+	return x < y ? -1 : x > y;
+}
+
+/* t[0..n) sorted and folded the slow way, into out; returns the count. */
+static uint32_t reference_terms(struct wf_term *out, const struct wf_term *t, uint32_t n)
+{
+	memcpy(out, t, n * sizeof *t);
+	qsort(out, n, sizeof *out, by_hash);
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		if (k && out[k - 1].h == out[i].h)
+			out[k - 1].tf += out[i].tf;
+		else
+			out[k++] = out[i];
+	}
+	return k;
+}
+
+enum { TERMS_MAX = 5000 };
+
+Test(terms_sort, matches_qsort_and_folds_every_repeat)
+{
+	static struct wf_term t[TERMS_MAX], got[TERMS_MAX], want[TERMS_MAX];
+	static struct wf_term table[WF_TERMS_SORT_ROOM * TERMS_MAX];
+	static uint32_t bucket[WF_TERMS_SORT_BUCKETS];
+	static const uint32_t sizes[] = {0, 1, 2, 8, 9, 10, 16, 17, 100, 255, 256, 257,
+	                                 1023, 1024, 1025, 2047, 2048, 2049, 4999};
+	uint64_t pool[40];
+	for (unsigned i = 0; i < 40; i++)
+		pool[i] = next();
+	/* uniform; with repeats; crowded under few top bits (long runs: the
+	 * budget hands over to the bucket sort); few distinct; descending;
+	 * zeros and UINT64_MAX */
+	for (unsigned kind = 0; kind < 6; kind++)
+		for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+			const uint32_t n = sizes[si];
+			for (uint32_t i = 0; i < n; i++) {
+				const uint64_t r = next();
+				t[i].tf = 1 + (uint32_t)(r % 3);
+				switch (kind) {
+				case 0: t[i].h = r; break;
+				case 1: t[i].h = r % 3 ? r : pool[r % 40]; break;
+				case 2: t[i].h = (r & 0xffff) | 0x1234000000000000ull; break;
+				case 3: t[i].h = pool[r % 4]; break;
+				case 4: t[i].h = UINT64_MAX - i * 0x9E3779B97F4A7C15ull % (1ull << 40); break;
+				default: t[i].h = r % 3 == 0 ? 0 : r % 3 == 1 ? UINT64_MAX : r; break;
+				}
+			}
+			const uint32_t k = reference_terms(want, t, n);
+			cr_assert_eq(wf_terms_sort(got, t, n, bucket, table), k, "kind %u n %u", kind, n);
+			for (uint32_t i = 0; i < k; i++) {
+				cr_assert_eq(got[i].h, want[i].h, "kind %u n %u term %u", kind, n, i);
+				cr_assert_eq(got[i].tf, want[i].tf, "kind %u n %u term %u", kind, n, i);
+			}
+		}
 }

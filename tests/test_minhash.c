@@ -132,3 +132,83 @@ Test(minhash, lsh_params_move_with_the_threshold)
 	cr_assert_lt(fabs(m1 - 0.2), 0.12, "b=%u r=%u mid %f", b1, r1, m1);
 	cr_assert_lt(fabs(m2 - 0.8), 0.12, "b=%u r=%u mid %f", b2, r2, m2);
 }
+
+/* ---- wf_sort_unique ------------------------------------------------------- */
+
+static int cmp_u32(const void *a, const void *b)
+{
+	const uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* v[0..n) sorted and without repeats the slow way; returns the count. */
+static uint32_t reference_unique(uint32_t *v, uint32_t n)
+{
+	qsort(v, n, sizeof *v, cmp_u32);
+	uint32_t k = n ? 1 : 0;
+	for (uint32_t i = 1; i < n; i++)
+		if (v[i] != v[k - 1])
+			v[k++] = v[i];
+	return k;
+}
+
+enum { SORT_MAX = 5000 };
+
+/* Kinds of input: uniform hashes (the fast path), uniform with many
+ * repeats, values crowded under few top bits (long runs: the move budget
+ * hands over to the radix sort), few distinct values, sorted and reversed
+ * runs, zeros and UINT32_MAX (values at the table's ends). */
+static uint32_t make_values(uint32_t *v, uint32_t n, unsigned kind)
+{
+	static uint32_t pool[64];
+	for (unsigned i = 0; i < 64; i++)
+		pool[i] = (uint32_t)next();
+	for (uint32_t i = 0; i < n; i++) {
+		const uint32_t r = (uint32_t)next();
+		switch (kind) {
+		case 0: v[i] = r; break;
+		case 1: v[i] = next() % 3 ? r : pool[r % 64]; break;
+		case 2: v[i] = r & 0x00ffffffu; break;
+		case 3: v[i] = (r & 0xff) | 0x7f000000u; break;
+		case 4: v[i] = pool[r % 5]; break;
+		case 5: v[i] = i * 2654435761u; break;
+		case 6: v[i] = UINT32_MAX - i; break;
+		default: v[i] = r % 4 == 0 ? 0 : r % 4 == 1 ? UINT32_MAX : r; break;
+		}
+	}
+	return n;
+}
+
+Test(sort_unique, matches_qsort_for_every_kind_size_and_room)
+{
+	static uint32_t v[SORT_MAX], w[SORT_MAX], tmp[WF_SORT_UNIQUE_ROOM * SORT_MAX];
+	static const uint32_t sizes[] = {0, 1, 2, 7, 8, 9, 10, 16, 17, 63, 64, 65, 200, 257,
+	                                 511, 1023, 1024, 1500, 2047, 2048, 2049, 4999};
+	for (unsigned kind = 0; kind < 8; kind++)
+		for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++)
+			for (int round = 0; round < 3; round++) {
+				const uint32_t n = make_values(v, sizes[si], kind);
+				memcpy(w, v, n * sizeof *v);
+				const uint32_t want = reference_unique(w, n);
+				/* room for the table, and just n: the radix sort */
+				const size_t room = round == 2 ? n : WF_SORT_UNIQUE_ROOM * (size_t)n;
+				const uint32_t got = wf_sort_unique(v, tmp, n, room);
+				cr_assert_eq(got, want, "kind %u n %u: %u values, want %u", kind, n,
+				             got, want);
+				cr_assert_arr_eq(v, w, want * sizeof *v, "kind %u n %u", kind, n);
+			}
+}
+
+Test(sort_unique, leaves_tmp_beyond_room_alone)
+{
+	static uint32_t v[600], tmp[WF_SORT_UNIQUE_ROOM * 600 + 100];
+	for (uint32_t n = 9; n <= 600; n += 59) {
+		make_values(v, n, 1);
+		const size_t room = WF_SORT_UNIQUE_ROOM * (size_t)n;
+		for (size_t i = room; i < sizeof tmp / sizeof tmp[0]; i++)
+			tmp[i] = 0xdeadbeef;
+		wf_sort_unique(v, tmp, n, room);
+		for (size_t i = room; i < sizeof tmp / sizeof tmp[0]; i++)
+			cr_assert_eq(tmp[i], 0xdeadbeef, "n %u wrote tmp[%zu]", n, i);
+	}
+}

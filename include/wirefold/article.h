@@ -57,6 +57,8 @@ struct wf_article {
 	struct wf_token *tokens;
 	uint32_t n_tokens;
 	uint32_t n_title_tokens;
+	size_t body_start; /* body[body_start..body_end) is what was tokenized: */
+	size_t body_end;   /* the body without its boilerplate (boilerplate.h) */
 
 	/* set by fingerprint (parallel) */
 	struct wf_fingerprint fp;

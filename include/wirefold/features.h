@@ -55,6 +55,19 @@ struct wf_features {
 	uint32_t n[WF_NFIELDS];
 };
 
+/* Scratch of wf_terms_sort: bucket words, and table terms per term. */
+#define WF_TERMS_SORT_BUCKETS 4096
+#define WF_TERMS_SORT_ROOM 9
+
+/* wf_terms_sort: t[0..n) sorted by h into out[0..k), the tf of equal
+ * hashes added up; returns k.  The hashes are taken as uniform (any are
+ * sorted; crowded ones only cost more).  out holds n terms and overlaps
+ * nothing; bucket holds WF_TERMS_SORT_BUCKETS words and table
+ * WF_TERMS_SORT_ROOM * n terms of scratch.  Pure; thread-safe for distinct
+ * buffers. */
+uint32_t wf_terms_sort(struct wf_term *out, const struct wf_term *t, uint32_t n,
+                       uint32_t *bucket, struct wf_term *table);
+
 /* wf_term_hash: the term for the text s[0..n) (already stemmed and
  * case-folded as the stage would) in field f.  Pure; thread-safe. */
 uint64_t wf_term_hash(enum wf_field f, const char *s, size_t n);

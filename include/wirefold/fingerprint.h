@@ -47,8 +47,8 @@ struct wf_fingerprint {
 	uint32_t n_tickers;
 };
 
-/* wf_fingerprint_article: fill a->fp from a->tokens (set by normalize),
- * allocating from arena.  Returns 0 or WF_ENOMEM.  Thread-safe for distinct
+/* wf_fingerprint_article: fill a->fp from a->tokens and the body's span
+ * a->body_start..body_end (set by normalize), allocating from arena.  Returns 0 or WF_ENOMEM.  Thread-safe for distinct
  * arenas; p borrowed. */
 int wf_fingerprint_article(const struct wf_fingerprint_params *p,
                            struct wf_arena *arena, struct wf_article *a);

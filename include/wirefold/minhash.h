@@ -32,6 +32,17 @@ double wf_minhash_similarity(const uint32_t *a, const uint32_t *b, unsigned k);
 void wf_lsh_params(double t, unsigned k, double w_fp, double w_fn,
                    unsigned *bands, unsigned *rows);
 
+/* Scratch per value that lets wf_sort_unique take its fast path. */
+#define WF_SORT_UNIQUE_ROOM 9
+
+/* wf_sort_unique: sort the 32-bit hashes v[0..n) in place and drop
+ * repeats; returns how many distinct values are left at the front of v.
+ * tmp is scratch of room 32-bit words, room >= n; with room >=
+ * WF_SORT_UNIQUE_ROOM * n the fast path (a table of 4n to 8n slots, for
+ * the uniform values of hashes) is taken for n < 2048, otherwise a radix
+ * sort.  Any values are sorted; crowded ones only cost more. */
+uint32_t wf_sort_unique(uint32_t *v, uint32_t *tmp, uint32_t n, size_t room);
+
 /* wf_hash_combine: hash of an ordered pair of hashes (for shingles). */
 static inline uint64_t wf_hash_combine(uint64_t h, uint64_t x)
 {

@@ -69,7 +69,9 @@ int wf_normalize_text(struct wf_arena *arena, const char *text, size_t len,
 /* wf_normalize_article: set a->norm, norm_len, tokens, n_tokens and
  * n_title_tokens from a->title (all of it) and a->body (after
  * wf_boilerplate_strip): title tokens first, then body tokens, in one norm
- * string.  NULL title or body counts as "".
+ * string.  NULL title or body counts as "".  a->body_start and body_end
+ * receive the span of the body that wf_boilerplate_strip kept, so that
+ * later stages need not strip it again.
  *
  * arena  receives everything the article points to (normally the batch's).
  * a      borrowed; only the fields above are written (on success).

@@ -1,0 +1,104 @@
+/* test_fingerprint.c — the figures fingerprint reads from a body. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "testutil.h"
+#include "wirefold/arena.h"
+#include "wirefold/article.h"
+#include "wirefold/config.h"
+#include "wirefold/fingerprint.h"
+#include "wirefold/normalize.h"
+
+static struct wf_config cfg;
+
+/* The fingerprint of an article with a title and this body (of n bytes,
+ * ending where an unreadable page begins). */
+static struct wf_article fingerprinted(struct wf_arena *arena, const char *body, size_t n,
+                                       struct guarded *g)
+{
+	wf_config_defaults(&cfg);
+	*g = guard(body, n + 1); /* the body's NUL, then the guard page */
+	struct wf_article a;
+	memset(&a, 0, sizeof a);
+	a.id = "t";
+	a.source = a.lang = "";
+	a.title = "Figures of the day";
+	a.body = g->s;
+	cr_assert_eq(wf_normalize_article(arena, &a), 0);
+	cr_assert_eq(wf_fingerprint_article(&cfg.fp, arena, &a), 0);
+	return a;
+}
+
+static uint32_t figure(const char *s)
+{
+	return (uint32_t)(XXH3_64bits_withSeed(s, strlen(s), cfg.fp.seed) >> 32);
+}
+
+/* A figure at every offset of bodies of every length up to 70 bytes (the
+ * scan goes sixteen and eight bytes at a time): found once, whatever the
+ * plain letters, or the non-ASCII ones, around it. */
+Test(fingerprint, a_figure_is_found_at_every_offset)
+{
+	static const char *const fill[] = {"q", "\xc3\xa9"}; /* a byte >= 0x80 too */
+	for (size_t f = 0; f < 2; f++)
+		for (size_t before = 0; before < 40; before++)
+			for (size_t after = 0; after < 30; after += 1 + after / 8) {
+				char body[256] = "";
+				size_t n = 0;
+				while (n < before)
+					n += (size_t)sprintf(body + n, "%s", fill[f]);
+				n += (size_t)sprintf(body + n, " 16-1/4 ");
+				for (size_t k = 0; k < after; k++)
+					n += (size_t)sprintf(body + n, "%s", fill[f]);
+				struct wf_arena arena;
+				wf_arena_init(&arena, 0);
+				struct guarded g;
+				const struct wf_article a = fingerprinted(&arena, body, n, &g);
+				cr_assert_eq(a.fp.n_numbers, 1, "%zu/%zu/%zu: %u figures", f, before, after,
+				             a.fp.n_numbers);
+				cr_assert_eq(a.fp.numbers[0], figure("16-1/4"), "%zu/%zu/%zu", f, before,
+				             after);
+				unguard(&g);
+				wf_arena_close(&arena);
+			}
+}
+
+Test(fingerprint, digits_followed_by_letters_are_no_figure)
+{
+	static const char body[] = "The fleet flew 4TH in 1987 and 12 more in 1988.";
+	struct wf_arena arena;
+	wf_arena_init(&arena, 0);
+	struct guarded g;
+	const struct wf_article a = fingerprinted(&arena, body, strlen(body), &g);
+	uint32_t want[] = {figure("1987"), figure("12"), figure("1988")};
+	cr_assert_eq(a.fp.n_numbers, 3);
+	for (size_t i = 0; i < 3; i++) {
+		bool found = false;
+		for (uint32_t j = 0; j < a.fp.n_numbers; j++)
+			found |= a.fp.numbers[j] == want[i];
+		cr_assert(found, "figure %zu", i);
+	}
+	unguard(&g);
+	wf_arena_close(&arena);
+}
+
+/* Digits after letters, "B747", lose only their first digit: "47" is a
+ * figure.  Not what the comment of scan_numbers says, but what the
+ * fingerprints are made of: pinned, so that no faster scan changes it
+ * unnoticed. */
+Test(fingerprint, digits_after_letters_lose_one_digit)
+{
+	static const char body[] = "The B747 fleet.";
+	struct wf_arena arena;
+	wf_arena_init(&arena, 0);
+	struct guarded g;
+	const struct wf_article a = fingerprinted(&arena, body, strlen(body), &g);
+	cr_assert_eq(a.fp.n_numbers, 1);
+	cr_assert_eq(a.fp.numbers[0], figure("47"));
+	unguard(&g);
+	wf_arena_close(&arena);
+}
