@@ -192,21 +192,40 @@ int wf_lsh_index_add(struct wf_lsh_index *ix, int64_t time_ms, const uint64_t *k
 	return 0;
 }
 
+/* The bucket of a key in g. */
+static const uint32_t *bucket_of(const struct gen *g, uint64_t key)
+{
+	return g->slots + (size_t)home(key, g->cap) * BUCKET;
+}
+
+/* A query asks for the bucket of the probe this many probes ahead of the
+ * one it compares.  Every probe is a cache miss in a table of megabytes;
+ * asked for all at once, the requests outnumber what the core can have in
+ * flight and it stalls on the prefetches themselves, batch after batch;
+ * asked for a few ahead, they arrive while the probes before them are
+ * compared. */
+enum { PREFETCH_AHEAD = 16 };
+
 size_t wf_lsh_index_query(const struct wf_lsh_index *ix, const uint64_t *keys,
                           unsigned n, uint32_t *out, size_t max)
 {
 	size_t got = 0;
-	/* Every probe is a cache miss in a table of megabytes: ask for all
-	 * of them first so that they are fetched together, not one by one. */
-	for (unsigned gi = ix->n; gi-- > 0;) {
-		const struct gen *g = &ix->gens[gi];
-		for (unsigned k = 0; k < n; k++)
-			__builtin_prefetch(g->slots + (size_t)home(keys[k], g->cap) * BUCKET);
+	/* the next probe to ask for: key pk of generation pg - 1 */
+	unsigned pg = ix->n, pk = 0;
+	for (unsigned i = 0; i < PREFETCH_AHEAD && pg; i++) {
+		__builtin_prefetch(bucket_of(&ix->gens[pg - 1], keys[pk]));
+		if (++pk == n)
+			pk = 0, pg--;
 	}
 	for (unsigned gi = ix->n; gi-- > 0;) {
 		const struct gen *g = &ix->gens[gi];
 		const uint32_t nb = g->cap / BUCKET;
 		for (unsigned k = 0; k < n; k++) {
+			if (pg) {
+				__builtin_prefetch(bucket_of(&ix->gens[pg - 1], keys[pk]));
+				if (++pk == n)
+					pk = 0, pg--;
+			}
 			const uint32_t tag = tag_of(keys[k]);
 			for (uint32_t b = home(keys[k], g->cap);; b = b + 1 == nb ? 0 : b + 1) {
 				const uint32_t *s = g->slots + (size_t)b * BUCKET;
