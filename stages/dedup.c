@@ -45,6 +45,9 @@
  * statement"), whose count grows with the window's population. */
 enum { MAX_HITS = 4096, MAX_VERIFY = 16, HIT_SLOTS = 2 * MAX_HITS };
 
+/* Lines of a candidate's shingles asked for before its verification. */
+enum { SET_LINES_AHEAD = 4 };
+
 /* The article's shingles as a filter: byte v >> FILTER_SHIFT is set for
  * each value v (a byte, not a bit, so that a test is one load; 16 KiB stay
  * in the L1 cache), and above[] counts the values at or above each 64th of
@@ -589,8 +592,11 @@ static const struct entry *best_match(struct dedup *d, const struct wf_article *
 	}
 	for (size_t i = 0; i < nr; i++) {
 		const struct entry *y = entry_at(d, r[i].seq);
-		if (y)
-			__builtin_prefetch(y->sets);
+		if (!y)
+			continue;
+		/* the start of its shingles: the scan's stream takes over */
+		for (uint32_t l = 0; l < SET_LINES_AHEAD * 16 && l < y->n_shingles; l += 16)
+			__builtin_prefetch(y->sets + l);
 	}
 	const struct entry *best = NULL;
 	if (nr)
