@@ -58,21 +58,22 @@ static uint32_t home(uint64_t key, uint32_t cap)
 
 /* Bit i set when slot i of the bucket at b holds tag (match) or is empty
  * (free).  Slots fill a bucket from its start and are never emptied, so a
- * bucket with a free slot ends every chain that reaches it. */
+ * bucket with a free slot ends every chain that reaches it.  A slot in use
+ * has a tag (never 0), so a slot is empty exactly when its tag bits are 0:
+ * both masks come from the 16 tags, packed to 16 bits each (they have 12). */
 static void bucket_masks(const uint32_t *b, uint32_t tag, unsigned *match, unsigned *free_)
 {
 #ifdef __SSE2__
-	const __m128i t = _mm_set1_epi32((int)tag), zero = _mm_setzero_si128();
-	__m128i v[4], m[4], z[4];
-	for (int i = 0; i < 4; i++) {
-		v[i] = _mm_load_si128((const __m128i *)b + i);
-		m[i] = _mm_cmpeq_epi32(_mm_srli_epi32(v[i], VALUE_BITS), t);
-		z[i] = _mm_cmpeq_epi32(v[i], zero);
-	}
-	*match = (unsigned)_mm_movemask_epi8(_mm_packs_epi16(_mm_packs_epi32(m[0], m[1]),
-	                                                     _mm_packs_epi32(m[2], m[3])));
-	*free_ = (unsigned)_mm_movemask_epi8(_mm_packs_epi16(_mm_packs_epi32(z[0], z[1]),
-	                                                     _mm_packs_epi32(z[2], z[3])));
+	const __m128i t = _mm_set1_epi16((short)tag), zero = _mm_setzero_si128();
+	const __m128i *v = (const __m128i *)b;
+	const __m128i lo = _mm_packs_epi32(_mm_srli_epi32(_mm_load_si128(v), VALUE_BITS),
+	                                   _mm_srli_epi32(_mm_load_si128(v + 1), VALUE_BITS));
+	const __m128i hi = _mm_packs_epi32(_mm_srli_epi32(_mm_load_si128(v + 2), VALUE_BITS),
+	                                   _mm_srli_epi32(_mm_load_si128(v + 3), VALUE_BITS));
+	*match = (unsigned)_mm_movemask_epi8(
+		_mm_packs_epi16(_mm_cmpeq_epi16(lo, t), _mm_cmpeq_epi16(hi, t)));
+	*free_ = (unsigned)_mm_movemask_epi8(
+		_mm_packs_epi16(_mm_cmpeq_epi16(lo, zero), _mm_cmpeq_epi16(hi, zero)));
 #else
 	*match = *free_ = 0;
 	for (unsigned i = 0; i < BUCKET; i++) {
@@ -104,6 +105,16 @@ void wf_lsh_index_free(struct wf_lsh_index *ix)
  * other bands still find the newcomers. */
 enum { MAX_PER_KEY = 48 };
 
+/* Bits set in a 16-bit mask (x86-64's baseline has no popcnt instruction:
+ * __builtin_popcount is a call). */
+static unsigned pop16(unsigned x)
+{
+	x -= (x >> 1) & 0x5555;
+	x = (x & 0x3333) + ((x >> 2) & 0x3333);
+	x = (x + (x >> 4)) & 0x0f0f;
+	return (x + (x >> 8)) & 0x1f;
+}
+
 static void put(struct gen *g, uint64_t key, uint32_t value)
 {
 	const uint32_t tag = tag_of(key), nb = g->cap / BUCKET;
@@ -112,9 +123,12 @@ static void put(struct gen *g, uint64_t key, uint32_t value)
 		uint32_t *s = g->slots + (size_t)b * BUCKET;
 		unsigned match, free_;
 		bucket_masks(s, tag, &match, &free_);
-		same += (unsigned)__builtin_popcount(match & (free_ ? free_ - 1 : 0xffff));
-		if (same >= MAX_PER_KEY)
-			return;
+		/* most buckets hold no pair of the key */
+		if (match) {
+			same += pop16(match & (free_ ? free_ - 1 : 0xffff));
+			if (same >= MAX_PER_KEY)
+				return;
+		}
 		if (free_) {
 			s[__builtin_ctz(free_)] = tag << VALUE_BITS | (value - g->base);
 			g->used++;
@@ -302,12 +316,13 @@ int wf_lsh_index_load(struct wf_lsh_index *ix, struct wf_state_in *in)
 		wf_state_get_u32s(in, g->slots, cap);
 		/* the slots as put() leaves them: as many used as said (so that
 		 * some bucket has room and every probe ends), each bucket
-		 * filled from its start */
+		 * filled from its start, every slot in use with a tag */
 		uint32_t used = 0;
 		for (uint32_t b = 0; b < cap; b += BUCKET)
 			for (uint32_t i = 0; i < BUCKET; i++) {
-				used += g->slots[b + i] != 0;
-				if (i && g->slots[b + i] && !g->slots[b + i - 1])
+				const uint32_t v = g->slots[b + i];
+				used += v != 0;
+				if ((i && v && !g->slots[b + i - 1]) || (v && !(v >> VALUE_BITS)))
 					goto err_bad;
 			}
 		if (used != g->used)
