@@ -227,7 +227,9 @@ size_t wf_lsh_index_query(const struct wf_lsh_index *ix, const uint64_t *keys,
 	/* the next probe to ask for: key pk of generation pg - 1 */
 	unsigned pg = ix->n, pk = 0;
 	for (unsigned i = 0; i < PREFETCH_AHEAD && pg; i++) {
-		__builtin_prefetch(bucket_of(&ix->gens[pg - 1], keys[pk]));
+		const uint32_t *at = bucket_of(&ix->gens[pg - 1], keys[pk]);
+		__builtin_prefetch(at);
+		__builtin_prefetch(at + BUCKET);
 		if (++pk == n)
 			pk = 0, pg--;
 	}
@@ -236,7 +238,11 @@ size_t wf_lsh_index_query(const struct wf_lsh_index *ix, const uint64_t *keys,
 		const uint32_t nb = g->cap / BUCKET;
 		for (unsigned k = 0; k < n; k++) {
 			if (pg) {
-				__builtin_prefetch(bucket_of(&ix->gens[pg - 1], keys[pk]));
+				/* and the bucket after it (at most one past the
+				 * table's end), where a third of the chains go on */
+				const uint32_t *at = bucket_of(&ix->gens[pg - 1], keys[pk]);
+				__builtin_prefetch(at);
+				__builtin_prefetch(at + BUCKET);
 				if (++pk == n)
 					pk = 0, pg--;
 			}
