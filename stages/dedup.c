@@ -16,15 +16,19 @@
  * they were, so a resumed run decides as an uninterrupted one would. */
 #include "wirefold/dedup.h"
 
+#include <assert.h>
 #include <math.h>
+#include <stdalign.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
 
+#include "wirefold/asan.h"
 #include "wirefold/batch.h"
 #include "wirefold/config.h"
 #include "wirefold/error.h"
@@ -41,13 +45,41 @@
  * statement"), whose count grows with the window's population. */
 enum { MAX_HITS = 4096, MAX_VERIFY = 16, HIT_SLOTS = 2 * MAX_HITS };
 
+/* Lines of a candidate's shingles asked for before its verification. */
+enum { SET_LINES_AHEAD = 4 };
+
+/* The article's shingles as a filter: byte v >> FILTER_SHIFT is set for
+ * each value v (a byte, not a bit, so that a test is one load; 16 KiB stay
+ * in the L1 cache), and above[] counts the values at or above each 64th of
+ * the range.  The candidate's shingles that pass the filter bound the
+ * overlap from above: most candidates are rejected in one pass over their
+ * own set, which costs a third of a merge with the article's, and only
+ * those that may pass are merged exactly. */
+enum { FILTER_LOG = 14, FILTER_SHIFT = 32 - FILTER_LOG, RANGE_SHIFT = 26 };
+
+struct filter {
+	uint8_t bits[1u << FILTER_LOG];                 /* all 0 between queries */
+	uint32_t above[(1u << (32 - RANGE_SHIFT)) + 1]; /* [b]: values v >> RANGE_SHIFT >= b */
+};
+
+/* An entry: what verification needs of an article held in the window.
+ * Entries sit in the ring by value, one cache line each; their sets and ids
+ * in the store (below), in the order they arrived. */
 struct entry {
-	uint64_t seq;
 	int64_t time_ms;
-	char *id;
-	char *canon; /* the root item this one is a copy of, or id */
+	uint32_t *sets;      /* shingles, words, numbers, names, tickers, one
+	                      * after the other (store) */
+	char *id;            /* and its canon after it: the root item this one
+	                      * is a copy of, or id (store) */
+	struct chunk *chunk; /* that holds sets and id */
 	uint32_t n_words, n_shingles, n_wordset, n_numbers, n_names, n_tickers;
-	uint32_t *shingles, *words, *numbers, *names, *tickers;
+	uint32_t bytes;      /* taken from the store */
+};
+
+/* The chunks of the entries' data, oldest to newest (see the store). */
+struct store {
+	struct chunk *oldest, *newest;
+	struct chunk *spare; /* emptied, kept for the next one needed */
 };
 
 struct ranked {
@@ -60,13 +92,15 @@ struct dedup {
 	unsigned k, bands, rows;
 	unsigned lede_k, lede_bands, lede_rows;
 	int64_t now_ms;
-	struct entry **ring; /* cap slots; entries base .. base + n - 1 */
+	struct entry *ring;  /* cap slots (a power of 2); entries base .. base + n - 1 */
 	size_t cap, head, n;
+	struct store store;  /* the entries' sets and ids */
 	uint64_t base;
 	struct wf_lsh_index *index; /* band keys → entry seq (low 32 bits) */
 	uint32_t hits[MAX_HITS];    /* query scratch */
 	struct ranked ranked[MAX_HITS];
 	uint32_t slot[HIT_SLOTS];   /* count_hits' table, left empty */
+	struct filter filter;       /* the query's shingles, during best_match */
 	size_t entry_bytes;         /* of the entries held */
 	struct wf_dedup_stats peak;
 };
@@ -95,77 +129,216 @@ static void make_keys(const struct dedup *d, const struct wf_fingerprint *fp,
 	}
 }
 
+/* ---- the store ------------------------------------------------------- */
+
+/* The entries' sets and ids are taken from chunks in arrival order and
+ * given back in the same order, as entries leave the window oldest first:
+ * a chunk is a FIFO of entries' data, and the chunks a FIFO of chunks.  A
+ * chunk whose last entry has left waits as the spare for the next one
+ * needed, so that once the window is full no article takes fresh memory
+ * (before, a malloc and two strdup an article, and the kernel's page faults
+ * for the new pages as the heap moved on).  Chunks are 2 MiB, in a huge
+ * page where the system gives one on request: the candidates' sets are read
+ * at random. */
+enum { CHUNK_BYTES = 2u << 20, TAKE_ALIGN = 16 };
+
+struct chunk {
+	struct chunk *newer;
+	size_t size; /* bytes of data */
+	size_t used;
+	size_t live; /* entries with data here */
+	alignas(64) unsigned char data[];
+};
+
+/* A chunk of data for size bytes or more; NULL when out of memory. */
+static struct chunk *chunk_new(size_t size)
+{
+	struct chunk *c;
+	if (size <= CHUNK_BYTES - sizeof *c) {
+		c = aligned_alloc(CHUNK_BYTES, CHUNK_BYTES);
+		size = CHUNK_BYTES - sizeof *c;
+#ifdef MADV_HUGEPAGE
+		if (c)
+			madvise(c, CHUNK_BYTES, MADV_HUGEPAGE);
+#endif
+	} else {
+		/* an article larger than a chunk has one of its own */
+		c = aligned_alloc(alignof(struct chunk), (sizeof *c + size + 63) / 64 * 64);
+	}
+	if (!c)
+		return NULL;
+	*c = (struct chunk){.size = size};
+	POISON(c->data, c->size);
+	return c;
+}
+
+/* size bytes (a multiple of TAKE_ALIGN) for an entry's data, from the
+ * newest chunk or a next one; *in is set to the chunk.  NULL when out of
+ * memory. */
+static void *store_take(struct store *st, size_t size, struct chunk **in)
+{
+	struct chunk *c = st->newest;
+	if (!c || c->size - c->used < size) {
+		if (st->spare && st->spare->size >= size) {
+			c = st->spare;
+			st->spare = NULL;
+			*c = (struct chunk){.size = c->size};
+		} else if (!(c = chunk_new(size))) {
+			return NULL;
+		}
+		if (st->newest)
+			st->newest->newer = c;
+		else
+			st->oldest = c;
+		st->newest = c;
+	}
+	void *p = c->data + c->used;
+	UNPOISON(p, size);
+	c->used += size;
+	c->live++;
+	*in = c;
+	return p;
+}
+
+/* Give back the size bytes at p, taken from c for an entry that has left:
+ * the chunks all of whose entries have left are spared or freed. */
+static void store_give(struct store *st, struct chunk *c, void *p, size_t size)
+{
+	assert(c->live > 0);
+	POISON(p, size);
+	if (--c->live == 0 && c == st->newest)
+		c->used = 0; /* the window is empty: start the chunk again */
+	while (st->oldest != st->newest && st->oldest->live == 0) {
+		struct chunk *old = st->oldest;
+		st->oldest = old->newer;
+		if (!st->spare && old->size == CHUNK_BYTES - sizeof *old) {
+			POISON(old->data, old->size);
+			st->spare = old;
+		} else {
+			free(old);
+		}
+	}
+}
+
+static void store_free(struct store *st)
+{
+	for (struct chunk *c = st->oldest, *next; c; c = next) {
+		next = c->newer;
+		free(c);
+	}
+	free(st->spare);
+	*st = (struct store){0};
+}
+
 /* ---- entries ---------------------------------------------------------- */
 
+static const uint32_t *entry_shingles(const struct entry *e)
+{
+	return e->sets;
+}
+
+static const uint32_t *entry_words(const struct entry *e)
+{
+	return e->sets + e->n_shingles;
+}
+
+static const uint32_t *entry_numbers(const struct entry *e)
+{
+	return entry_words(e) + e->n_wordset;
+}
+
+static const uint32_t *entry_names(const struct entry *e)
+{
+	return entry_numbers(e) + e->n_numbers;
+}
+
+static const uint32_t *entry_tickers(const struct entry *e)
+{
+	return entry_names(e) + e->n_names;
+}
+
+static const char *entry_canon(const struct entry *e)
+{
+	return e->id + strlen(e->id) + 1;
+}
+
+/* Values in the entry's sets. */
+static size_t entry_n32(const struct entry *e)
+{
+	return (size_t)e->n_shingles + e->n_wordset + e->n_numbers + e->n_names + e->n_tickers;
+}
+
 /* The live entry whose seq has these low 32 bits, or NULL. */
-static struct entry *entry_at(const struct dedup *d, uint32_t seq32)
+static const struct entry *entry_at(const struct dedup *d, uint32_t seq32)
 {
 	uint64_t off = (uint32_t)(seq32 - (uint32_t)d->base);
 	if (off >= d->n)
 		return NULL;
-	return d->ring[(d->head + off) % d->cap];
+	return &d->ring[(d->head + off) & (d->cap - 1)];
 }
 
 static size_t entry_size(const struct entry *e)
 {
-	return sizeof *e + strlen(e->id) + strlen(e->canon) + 2 +
-	       ((size_t)e->n_shingles + e->n_wordset + e->n_numbers + e->n_names + e->n_tickers) *
-	               sizeof(uint32_t);
+	return sizeof *e + e->bytes;
 }
 
-static void entry_free(struct entry *e)
+/* Take room in the store for the entry e whose counts are set, with n32
+ * values in its sets and the strings id and canon (id_len and canon_len
+ * bytes), and copy the strings there.  Returns 0 or WF_ENOMEM. */
+static int entry_take(struct store *st, struct entry *e, const char *id, size_t id_len,
+                      const char *canon, size_t canon_len)
 {
-	if (!e)
-		return;
-	free(e->id);
-	free(e->canon);
-	free(e);
+	const size_t n32 = entry_n32(e);
+	const size_t size = (n32 * sizeof(uint32_t) + id_len + canon_len + 2 + TAKE_ALIGN - 1) /
+	                    TAKE_ALIGN * TAKE_ALIGN;
+	if (size > UINT32_MAX)
+		return WF_ENOMEM;
+	e->sets = store_take(st, size, &e->chunk);
+	if (!e->sets)
+		return WF_ENOMEM;
+	e->bytes = (uint32_t)size;
+	e->id = (char *)(e->sets + n32);
+	memcpy(e->id, id, id_len);
+	e->id[id_len] = '\0';
+	memcpy(e->id + id_len + 1, canon, canon_len);
+	e->id[id_len + 1 + canon_len] = '\0';
+	return 0;
 }
 
-static uint32_t *copy_u32(uint32_t **dst, const uint32_t *src, uint32_t n)
-{
-	memcpy(*dst, src, n * sizeof *src);
-	uint32_t *at = *dst;
-	*dst += n;
-	return at;
-}
-
-static struct entry *entry_new(const struct wf_article *a, const char *canon)
+/* The entry of the article a, whose canonical item is canon, into *e.
+ * Returns 0 or WF_ENOMEM. */
+static int entry_init(struct store *st, struct entry *e, const struct wf_article *a,
+                      const char *canon)
 {
 	const struct wf_fingerprint *fp = &a->fp;
-	size_t n32 = (size_t)fp->n_shingles + fp->n_wordset + fp->n_numbers + fp->n_names +
-	             fp->n_tickers;
-	struct entry *e = malloc(sizeof *e + n32 * sizeof(uint32_t));
-	if (!e)
-		return NULL;
-	e->id = strdup(a->id);
-	e->canon = strdup(canon);
-	if (!e->id || !e->canon) {
-		entry_free(e);
-		return NULL;
-	}
-	e->time_ms = a->time_ms;
-	e->n_words = fp->n_words;
-	e->n_shingles = fp->n_shingles;
-	e->n_wordset = fp->n_wordset;
-	e->n_numbers = fp->n_numbers;
-	e->n_names = fp->n_names;
-	e->n_tickers = fp->n_tickers;
-	uint32_t *p = (uint32_t *)(e + 1);
-	e->shingles = copy_u32(&p, fp->shingles, fp->n_shingles);
-	e->words = copy_u32(&p, fp->words, fp->n_wordset);
-	e->numbers = copy_u32(&p, fp->numbers, fp->n_numbers);
-	e->names = copy_u32(&p, fp->names, fp->n_names);
-	e->tickers = copy_u32(&p, fp->tickers, fp->n_tickers);
-	return e;
+	*e = (struct entry){.time_ms = a->time_ms,
+	                    .n_words = fp->n_words,
+	                    .n_shingles = fp->n_shingles,
+	                    .n_wordset = fp->n_wordset,
+	                    .n_numbers = fp->n_numbers,
+	                    .n_names = fp->n_names,
+	                    .n_tickers = fp->n_tickers};
+	if (entry_take(st, e, a->id, strlen(a->id), canon, strlen(canon)) < 0)
+		return WF_ENOMEM;
+	uint32_t *p = e->sets;
+	memcpy(p, fp->shingles, fp->n_shingles * sizeof *p);
+	p += fp->n_shingles;
+	memcpy(p, fp->words, fp->n_wordset * sizeof *p);
+	p += fp->n_wordset;
+	memcpy(p, fp->numbers, fp->n_numbers * sizeof *p);
+	p += fp->n_numbers;
+	memcpy(p, fp->names, fp->n_names * sizeof *p);
+	p += fp->n_names;
+	memcpy(p, fp->tickers, fp->n_tickers * sizeof *p);
+	return 0;
 }
 
 static void pop_oldest(struct dedup *d)
 {
-	d->entry_bytes -= entry_size(d->ring[d->head]);
-	entry_free(d->ring[d->head]);
-	d->ring[d->head] = NULL;
-	d->head = (d->head + 1) % d->cap;
+	struct entry *e = &d->ring[d->head];
+	d->entry_bytes -= entry_size(e);
+	store_give(&d->store, e->chunk, e->sets, e->bytes);
+	d->head = (d->head + 1) & (d->cap - 1);
 	d->base++;
 	d->n--;
 }
@@ -173,16 +346,19 @@ static void pop_oldest(struct dedup *d)
 /* Room for one more entry in the ring. */
 static int ring_reserve(struct dedup *d)
 {
-	if (d->n == d->cap)
-		return wf_ring_grow((void **)&d->ring, &d->cap, &d->head, d->n, sizeof *d->ring, 1024);
+	if (d->n == d->cap) {
+		/* the ring doubles from a power of 2: slots are found with a mask */
+		if (wf_ring_grow((void **)&d->ring, &d->cap, &d->head, d->n, sizeof *d->ring, 1024) < 0)
+			return WF_ENOMEM;
+		assert((d->cap & (d->cap - 1)) == 0);
+	}
 	return 0;
 }
 
 /* Append e to the ring (after ring_reserve). */
-static void ring_append(struct dedup *d, struct entry *e)
+static void ring_append(struct dedup *d, const struct entry *e)
 {
-	e->seq = d->base + d->n;
-	d->ring[(d->head + d->n) % d->cap] = e;
+	d->ring[(d->head + d->n) & (d->cap - 1)] = *e;
 	d->n++;
 	d->entry_bytes += entry_size(e);
 	if (d->n > d->peak.peak_held) {
@@ -190,15 +366,6 @@ static void ring_append(struct dedup *d, struct entry *e)
 		d->peak.index_bytes = wf_lsh_index_bytes(d->index);
 		d->peak.entry_bytes = d->entry_bytes;
 	}
-}
-
-static int push(struct dedup *d, struct entry *e, const uint64_t *keys)
-{
-	if (ring_reserve(d) < 0 ||
-	    wf_lsh_index_add(d->index, e->time_ms, keys, n_keys(d), (uint32_t)(d->base + d->n)) < 0)
-		return WF_ENOMEM;
-	ring_append(d, e);
-	return 0;
 }
 
 /* ---- verification ----------------------------------------------------- */
@@ -251,6 +418,47 @@ static uint32_t overlap_upto(const uint32_t *a, uint32_t na, const uint32_t *b, 
 	return n + overlap(a + i, na - i, b + j, nb - j);
 }
 
+/* Fill f from the sorted set x. */
+static void filter_fill(struct filter *f, const uint32_t *x, uint32_t nx)
+{
+	enum { RANGES = 1u << (32 - RANGE_SHIFT) };
+	memset(f->above, 0, sizeof f->above);
+	for (uint32_t i = 0; i < nx; i++) {
+		f->bits[x[i] >> FILTER_SHIFT] = 1;
+		f->above[x[i] >> RANGE_SHIFT]++;
+	}
+	for (unsigned b = RANGES; b-- > 0;)
+		f->above[b] += f->above[b + 1];
+}
+
+/* Leave f as filter_fill found it. */
+static void filter_clear(struct filter *f, const uint32_t *x, uint32_t nx)
+{
+	for (uint32_t i = 0; i < nx; i++)
+		f->bits[x[i] >> FILTER_SHIFT] = 0;
+}
+
+/* An upper bound of |x ∩ y| (x the set in f, y sorted without repeats)
+ * when it is need or more; otherwise possibly less, but still below need:
+ * the count stops once the elements of y left, or those of x at or above
+ * them, cannot make up the difference. */
+static uint32_t filter_bound_upto(const struct filter *f, const uint32_t *y, uint32_t ny,
+                                  uint32_t need)
+{
+	enum { STEP = 16 };
+	uint32_t n = 0, j = 0;
+	for (; j + STEP <= ny; j += STEP) {
+		const uint32_t left_y = ny - j, left_x = f->above[y[j] >> RANGE_SHIFT];
+		if (n + (left_y < left_x ? left_y : left_x) < need)
+			return n;
+		for (unsigned k = 0; k < STEP; k++)
+			n += f->bits[y[j + k] >> FILTER_SHIFT];
+	}
+	for (; j < ny; j++)
+		n += f->bits[y[j] >> FILTER_SHIFT];
+	return n;
+}
+
 struct verdict {
 	bool match;
 	enum wf_kind kind;
@@ -268,7 +476,10 @@ static struct verdict verify(const struct dedup *d, const struct wf_fingerprint 
 		return v;
 	/* below this many shared shingles the containment test fails */
 	const uint32_t need = (uint32_t)(d->p.min_containment * (nx < ny ? nx : ny));
-	uint32_t in = overlap_upto(x->shingles, nx, y->shingles, ny, need);
+	/* the filter's bound first: most candidates fail on it */
+	uint32_t in = filter_bound_upto(&d->filter, entry_shingles(y), ny, need);
+	if (in >= need)
+		in = overlap_upto(x->shingles, nx, entry_shingles(y), ny, need);
 	v.containment = (double)in / (nx < ny ? nx : ny);
 	v.jaccard = (double)in / (nx + ny - in);
 	if (v.containment < d->p.min_containment)
@@ -276,20 +487,20 @@ static struct verdict verify(const struct dedup *d, const struct wf_fingerprint 
 	/* two texts headlined with different stocks are two reports, whatever
 	 * else they share */
 	if (x->n_tickers && y->n_tickers &&
-	    !overlap(x->tickers, x->n_tickers, y->tickers, y->n_tickers))
+	    !overlap(x->tickers, x->n_tickers, entry_tickers(y), y->n_tickers))
 		return v;
 	/* The facts of the shorter text must be in the longer one: a template
 	 * look-alike differs in its figures and names. */
 	bool x_short = x->n_words <= y->n_words;
-	const uint32_t *sn = x_short ? x->numbers : y->numbers;
+	const uint32_t *sn = x_short ? x->numbers : entry_numbers(y);
 	uint32_t nsn = x_short ? x->n_numbers : y->n_numbers;
-	const uint32_t *ln = x_short ? y->numbers : x->numbers;
+	const uint32_t *ln = x_short ? entry_numbers(y) : x->numbers;
 	uint32_t nln = x_short ? y->n_numbers : x->n_numbers;
 	uint32_t num_miss = nsn - overlap(sn, nsn, ln, nln);
 	/* a name of the shorter text may stand in lower case in the longer */
-	const uint32_t *sa = x_short ? x->names : y->names;
+	const uint32_t *sa = x_short ? x->names : entry_names(y);
 	uint32_t nsa = x_short ? x->n_names : y->n_names;
-	const uint32_t *lw = x_short ? y->words : x->words;
+	const uint32_t *lw = x_short ? entry_words(y) : x->words;
 	uint32_t nlw = x_short ? y->n_wordset : x->n_wordset;
 	uint32_t name_miss = nsa - overlap(sa, nsa, lw, nlw);
 	if (num_miss > d->p.max_number_misses &&
@@ -381,10 +592,15 @@ static const struct entry *best_match(struct dedup *d, const struct wf_article *
 	}
 	for (size_t i = 0; i < nr; i++) {
 		const struct entry *y = entry_at(d, r[i].seq);
-		if (y)
-			__builtin_prefetch(y->shingles);
+		if (!y)
+			continue;
+		/* the start of its shingles: the scan's stream takes over */
+		for (uint32_t l = 0; l < SET_LINES_AHEAD * 16 && l < y->n_shingles; l += 16)
+			__builtin_prefetch(y->sets + l);
 	}
 	const struct entry *best = NULL;
+	if (nr)
+		filter_fill(&d->filter, a->fp.shingles, a->fp.n_shingles);
 	for (size_t i = 0; i < nr; i++) {
 		const struct entry *y = entry_at(d, r[i].seq);
 		if (!y || llabs(y->time_ms - a->time_ms) > d->p.window_ms)
@@ -399,6 +615,8 @@ static const struct entry *best_match(struct dedup *d, const struct wf_article *
 			*out = v;
 		}
 	}
+	if (nr)
+		filter_clear(&d->filter, a->fp.shingles, a->fp.n_shingles);
 	return best;
 }
 
@@ -436,7 +654,7 @@ static int dedup_article(struct dedup *d, struct wf_batch *b, struct wf_article 
 {
 	if (a->time_ms > d->now_ms)
 		d->now_ms = a->time_ms;
-	while (d->n && d->ring[d->head]->time_ms < d->now_ms - d->p.window_ms)
+	while (d->n && d->ring[d->head].time_ms < d->now_ms - d->p.window_ms)
 		pop_oldest(d);
 	wf_lsh_index_expire(d->index, d->now_ms - d->p.window_ms);
 	uint64_t keys[2 * WF_MINHASH_MAX];
@@ -445,7 +663,8 @@ static int dedup_article(struct dedup *d, struct wf_batch *b, struct wf_article 
 	const struct entry *y = best_match(d, a, keys, &v);
 	if (y) {
 		a->kind = v.kind;
-		a->canonical = wf_arena_strndup(&b->arena, y->canon, strlen(y->canon));
+		const char *canon = entry_canon(y);
+		a->canonical = wf_arena_strndup(&b->arena, canon, strlen(canon));
 		a->similarity = (float)v.containment;
 		if (!a->canonical)
 			return WF_ENOMEM;
@@ -454,13 +673,14 @@ static int dedup_article(struct dedup *d, struct wf_batch *b, struct wf_article 
 		a->canonical = a->id;
 		a->similarity = 1.0f;
 	}
-	struct entry *e = entry_new(a, a->canonical);
-	if (!e)
+	struct entry e;
+	if (ring_reserve(d) < 0 || entry_init(&d->store, &e, a, a->canonical) < 0)
 		return WF_ENOMEM;
-	if (push(d, e, keys) < 0) {
-		entry_free(e);
+	if (wf_lsh_index_add(d->index, e.time_ms, keys, n_keys(d), (uint32_t)(d->base + d->n)) < 0) {
+		store_give(&d->store, e.chunk, e.sets, e.bytes);
 		return WF_ENOMEM;
 	}
+	ring_append(d, &e);
 	return 0;
 }
 
@@ -482,8 +702,7 @@ static void dedup_free(void *self)
 	struct dedup *d = self;
 	if (!d)
 		return;
-	while (d->n)
-		pop_oldest(d);
+	store_free(&d->store);
 	free(d->ring);
 	wf_lsh_index_free(d->index);
 	free(d);
@@ -506,12 +725,12 @@ static void entry_put(struct wf_state_out *out, const struct entry *e)
 {
 	wf_state_put_i64(out, e->time_ms);
 	wf_state_put_str(out, e->id);
-	wf_state_put_str(out, e->canon);
+	wf_state_put_str(out, entry_canon(e));
 	const uint32_t c[NCOUNTS] = {e->n_words,   e->n_shingles, e->n_wordset,
 	                             e->n_numbers, e->n_names,    e->n_tickers};
 	wf_state_put_u32s(out, c, NCOUNTS);
 	/* the arrays follow each other in the entry's allocation */
-	wf_state_put_u32s(out, e->shingles, (size_t)c[1] + c[2] + c[3] + c[4] + c[5]);
+	wf_state_put_u32s(out, e->sets, entry_n32(e));
 }
 
 static int dedup_save(void *self, struct wf_state_out *out)
@@ -521,51 +740,46 @@ static int dedup_save(void *self, struct wf_state_out *out)
 	wf_state_put_u64(out, d->base);
 	wf_state_put_u64(out, d->n);
 	for (size_t i = 0; i < d->n && !out->error; i++)
-		entry_put(out, d->ring[(d->head + i) % d->cap]);
+		entry_put(out, &d->ring[(d->head + i) & (d->cap - 1)]);
 	wf_lsh_index_save(d->index, out);
 	return out->error;
 }
 
-/* One entry as entry_put wrote it, or NULL (in->error says why). */
-static struct entry *entry_get(struct wf_state_in *in)
+/* One entry as entry_put wrote it into *e, its data in st.  Returns 0, or
+ * WF_ESTATE / WF_ENOMEM (also in in->error). */
+static int entry_get(struct wf_state_in *in, struct store *st, struct entry *e)
 {
-	int64_t time_ms = wf_state_get_i64(in);
+	*e = (struct entry){.time_ms = wf_state_get_i64(in)};
 	char *id = wf_state_get_str(in), *canon = wf_state_get_str(in);
 	uint32_t c[NCOUNTS];
 	if (!id || !canon || !wf_state_get_u32s(in, c, NCOUNTS))
 		goto err_free_strings;
-	/* the counts must fit in what is left before memory is taken for them */
-	size_t n32 = (size_t)c[1] + c[2] + c[3] + c[4] + c[5];
-	if (n32 > wf_state_in_left(in) / 4) {
-		wf_state_in_fail(in);
-		goto err_free_strings;
-	}
-	struct entry *e = malloc(sizeof *e + n32 * sizeof(uint32_t));
-	if (!e) {
-		in->error = WF_ENOMEM;
-		goto err_free_strings;
-	}
-	e->time_ms = time_ms;
-	e->id = id;
-	e->canon = canon;
 	e->n_words = c[0];
 	e->n_shingles = c[1];
 	e->n_wordset = c[2];
 	e->n_numbers = c[3];
 	e->n_names = c[4];
 	e->n_tickers = c[5];
-	e->shingles = (uint32_t *)(e + 1);
-	e->words = e->shingles + c[1];
-	e->numbers = e->words + c[2];
-	e->names = e->numbers + c[3];
-	e->tickers = e->names + c[4];
-	wf_state_get_u32s(in, e->shingles, n32); /* cannot fall short: checked */
-	return e;
+	/* the counts must fit in what is left before memory is taken for them */
+	if (entry_n32(e) > wf_state_in_left(in) / 4) {
+		wf_state_in_fail(in);
+		goto err_free_strings;
+	}
+	if (entry_take(st, e, id, strlen(id), canon, strlen(canon)) < 0) {
+		in->error = WF_ENOMEM;
+		goto err_free_strings;
+	}
+	wf_state_get_u32s(in, e->sets, entry_n32(e)); /* cannot fall short: checked */
+	free(id);
+	free(canon);
+	return 0;
 
 err_free_strings:
 	free(id);
 	free(canon);
-	return NULL;
+	if (!in->error)
+		wf_state_in_fail(in);
+	return in->error;
 }
 
 static int dedup_load(void *self, struct wf_state_in *in)
@@ -575,14 +789,12 @@ static int dedup_load(void *self, struct wf_state_in *in)
 	d->base = wf_state_get_u64(in);
 	uint64_t n = wf_state_get_u64(in);
 	for (uint64_t i = 0; i < n && !in->error; i++) {
-		struct entry *e = entry_get(in);
-		if (!e)
-			break;
-		if (ring_reserve(d) < 0) {
-			entry_free(e);
+		if (ring_reserve(d) < 0)
 			return WF_ENOMEM;
-		}
-		ring_append(d, e);
+		struct entry e;
+		if (entry_get(in, &d->store, &e) < 0)
+			break;
+		ring_append(d, &e);
 	}
 	if (!in->error)
 		wf_lsh_index_load(d->index, in);

@@ -58,21 +58,22 @@ static uint32_t home(uint64_t key, uint32_t cap)
 
 /* Bit i set when slot i of the bucket at b holds tag (match) or is empty
  * (free).  Slots fill a bucket from its start and are never emptied, so a
- * bucket with a free slot ends every chain that reaches it. */
+ * bucket with a free slot ends every chain that reaches it.  A slot in use
+ * has a tag (never 0), so a slot is empty exactly when its tag bits are 0:
+ * both masks come from the 16 tags, packed to 16 bits each (they have 12). */
 static void bucket_masks(const uint32_t *b, uint32_t tag, unsigned *match, unsigned *free_)
 {
 #ifdef __SSE2__
-	const __m128i t = _mm_set1_epi32((int)tag), zero = _mm_setzero_si128();
-	__m128i v[4], m[4], z[4];
-	for (int i = 0; i < 4; i++) {
-		v[i] = _mm_load_si128((const __m128i *)b + i);
-		m[i] = _mm_cmpeq_epi32(_mm_srli_epi32(v[i], VALUE_BITS), t);
-		z[i] = _mm_cmpeq_epi32(v[i], zero);
-	}
-	*match = (unsigned)_mm_movemask_epi8(_mm_packs_epi16(_mm_packs_epi32(m[0], m[1]),
-	                                                     _mm_packs_epi32(m[2], m[3])));
-	*free_ = (unsigned)_mm_movemask_epi8(_mm_packs_epi16(_mm_packs_epi32(z[0], z[1]),
-	                                                     _mm_packs_epi32(z[2], z[3])));
+	const __m128i t = _mm_set1_epi16((short)tag), zero = _mm_setzero_si128();
+	const __m128i *v = (const __m128i *)b;
+	const __m128i lo = _mm_packs_epi32(_mm_srli_epi32(_mm_load_si128(v), VALUE_BITS),
+	                                   _mm_srli_epi32(_mm_load_si128(v + 1), VALUE_BITS));
+	const __m128i hi = _mm_packs_epi32(_mm_srli_epi32(_mm_load_si128(v + 2), VALUE_BITS),
+	                                   _mm_srli_epi32(_mm_load_si128(v + 3), VALUE_BITS));
+	*match = (unsigned)_mm_movemask_epi8(
+		_mm_packs_epi16(_mm_cmpeq_epi16(lo, t), _mm_cmpeq_epi16(hi, t)));
+	*free_ = (unsigned)_mm_movemask_epi8(
+		_mm_packs_epi16(_mm_cmpeq_epi16(lo, zero), _mm_cmpeq_epi16(hi, zero)));
 #else
 	*match = *free_ = 0;
 	for (unsigned i = 0; i < BUCKET; i++) {
@@ -104,6 +105,16 @@ void wf_lsh_index_free(struct wf_lsh_index *ix)
  * other bands still find the newcomers. */
 enum { MAX_PER_KEY = 48 };
 
+/* Bits set in a 16-bit mask (x86-64's baseline has no popcnt instruction:
+ * __builtin_popcount is a call). */
+static unsigned pop16(unsigned x)
+{
+	x -= (x >> 1) & 0x5555;
+	x = (x & 0x3333) + ((x >> 2) & 0x3333);
+	x = (x + (x >> 4)) & 0x0f0f;
+	return (x + (x >> 8)) & 0x1f;
+}
+
 static void put(struct gen *g, uint64_t key, uint32_t value)
 {
 	const uint32_t tag = tag_of(key), nb = g->cap / BUCKET;
@@ -112,9 +123,12 @@ static void put(struct gen *g, uint64_t key, uint32_t value)
 		uint32_t *s = g->slots + (size_t)b * BUCKET;
 		unsigned match, free_;
 		bucket_masks(s, tag, &match, &free_);
-		same += (unsigned)__builtin_popcount(match & (free_ ? free_ - 1 : 0xffff));
-		if (same >= MAX_PER_KEY)
-			return;
+		/* most buckets hold no pair of the key */
+		if (match) {
+			same += pop16(match & (free_ ? free_ - 1 : 0xffff));
+			if (same >= MAX_PER_KEY)
+				return;
+		}
 		if (free_) {
 			s[__builtin_ctz(free_)] = tag << VALUE_BITS | (value - g->base);
 			g->used++;
@@ -192,21 +206,46 @@ int wf_lsh_index_add(struct wf_lsh_index *ix, int64_t time_ms, const uint64_t *k
 	return 0;
 }
 
+/* The bucket of a key in g. */
+static const uint32_t *bucket_of(const struct gen *g, uint64_t key)
+{
+	return g->slots + (size_t)home(key, g->cap) * BUCKET;
+}
+
+/* A query asks for the bucket of the probe this many probes ahead of the
+ * one it compares.  Every probe is a cache miss in a table of megabytes;
+ * asked for all at once, the requests outnumber what the core can have in
+ * flight and it stalls on the prefetches themselves, batch after batch;
+ * asked for a few ahead, they arrive while the probes before them are
+ * compared. */
+enum { PREFETCH_AHEAD = 16 };
+
 size_t wf_lsh_index_query(const struct wf_lsh_index *ix, const uint64_t *keys,
                           unsigned n, uint32_t *out, size_t max)
 {
 	size_t got = 0;
-	/* Every probe is a cache miss in a table of megabytes: ask for all
-	 * of them first so that they are fetched together, not one by one. */
-	for (unsigned gi = ix->n; gi-- > 0;) {
-		const struct gen *g = &ix->gens[gi];
-		for (unsigned k = 0; k < n; k++)
-			__builtin_prefetch(g->slots + (size_t)home(keys[k], g->cap) * BUCKET);
+	/* the next probe to ask for: key pk of generation pg - 1 */
+	unsigned pg = ix->n, pk = 0;
+	for (unsigned i = 0; i < PREFETCH_AHEAD && pg; i++) {
+		const uint32_t *at = bucket_of(&ix->gens[pg - 1], keys[pk]);
+		__builtin_prefetch(at);
+		__builtin_prefetch(at + BUCKET);
+		if (++pk == n)
+			pk = 0, pg--;
 	}
 	for (unsigned gi = ix->n; gi-- > 0;) {
 		const struct gen *g = &ix->gens[gi];
 		const uint32_t nb = g->cap / BUCKET;
 		for (unsigned k = 0; k < n; k++) {
+			if (pg) {
+				/* and the bucket after it (at most one past the
+				 * table's end), where a third of the chains go on */
+				const uint32_t *at = bucket_of(&ix->gens[pg - 1], keys[pk]);
+				__builtin_prefetch(at);
+				__builtin_prefetch(at + BUCKET);
+				if (++pk == n)
+					pk = 0, pg--;
+			}
 			const uint32_t tag = tag_of(keys[k]);
 			for (uint32_t b = home(keys[k], g->cap);; b = b + 1 == nb ? 0 : b + 1) {
 				const uint32_t *s = g->slots + (size_t)b * BUCKET;
@@ -283,12 +322,13 @@ int wf_lsh_index_load(struct wf_lsh_index *ix, struct wf_state_in *in)
 		wf_state_get_u32s(in, g->slots, cap);
 		/* the slots as put() leaves them: as many used as said (so that
 		 * some bucket has room and every probe ends), each bucket
-		 * filled from its start */
+		 * filled from its start, every slot in use with a tag */
 		uint32_t used = 0;
 		for (uint32_t b = 0; b < cap; b += BUCKET)
 			for (uint32_t i = 0; i < BUCKET; i++) {
-				used += g->slots[b + i] != 0;
-				if (i && g->slots[b + i] && !g->slots[b + i - 1])
+				const uint32_t v = g->slots[b + i];
+				used += v != 0;
+				if ((i && v && !g->slots[b + i - 1]) || (v && !(v >> VALUE_BITS)))
 					goto err_bad;
 			}
 		if (used != g->used)

@@ -1,5 +1,6 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "wirefold/batch.h"
@@ -8,6 +9,7 @@
 #include "wirefold/fingerprint.h"
 #include "wirefold/normalize.h"
 #include "wirefold/stage.h"
+#include "wirefold/state.h"
 
 #define HOUR (3600 * 1000LL)
 
@@ -221,4 +223,108 @@ Test(dedup, a_long_stream_keeps_finding_recent_copies, .init = setup, .fini = te
 			cr_assert_eq(b->items[i].kind, k % 2 ? WF_KIND_DUP : WF_KIND_NEW, "article %d", k);
 		}
 	}
+}
+
+/* n distinct lower-case words of their own (seed): two bodies of other
+ * seeds share no shingle.  Caller frees. */
+static char *own_words(unsigned n, unsigned seed)
+{
+	char *s = malloc((size_t)n * 12 + 1), *p = s;
+	cr_assert_not_null(s);
+	for (unsigned i = 0; i < n; i++) {
+		*p++ = 'q';
+		for (unsigned v = seed;; v /= 26) {
+			*p++ = (char)('a' + v % 26);
+			if (v < 26)
+				break;
+		}
+		*p++ = 'x';
+		for (unsigned v = i;; v /= 26) {
+			*p++ = (char)('a' + v % 26);
+			if (v < 26)
+				break;
+		}
+		*p++ = ' ';
+	}
+	*p = '\0';
+	return s;
+}
+
+/* A copy (id) at ms of the words of seed, whose original is canon. */
+static void expect_dup_of(void *stage, const char *id, int64_t ms, unsigned words, unsigned seed,
+                          const char *canon)
+{
+	char *body = own_words(words, seed);
+	wf_batch_free(b);
+	b = wf_batch_new(4);
+	struct wf_article *c = add(id, ms, "Report", body);
+	cr_assert_eq(wf_dedup_stage.process(stage, b), WF_FLOW_OK);
+	cr_assert_eq(c->kind, WF_KIND_DUP, "%s", id);
+	cr_assert_str_eq(c->canonical, canon);
+	free(body);
+}
+
+/* An original and its copy an hour later, in a batch of their own: the
+ * copy must be found whatever the entries held before went through. */
+static void expect_copy_found(void *stage, int64_t ms, unsigned words, unsigned seed)
+{
+	char id[2][32];
+	snprintf(id[0], sizeof id[0], "o-%u", seed);
+	snprintf(id[1], sizeof id[1], "c-%u", seed);
+	char *body = own_words(words, seed);
+	wf_batch_free(b);
+	b = wf_batch_new(4);
+	struct wf_article *o = add(id[0], ms, "Report", body);
+	struct wf_article *c = add(id[1], ms + HOUR, "Report", body);
+	cr_assert_eq(wf_dedup_stage.process(stage, b), WF_FLOW_OK);
+	cr_assert_eq(o->kind, WF_KIND_NEW, "seed %u", seed);
+	cr_assert_eq(c->kind, WF_KIND_DUP, "seed %u", seed);
+	cr_assert_str_eq(c->canonical, id[0]);
+	free(body);
+}
+
+/* The entries' sets live in 2 MiB chunks taken and given back in arrival
+ * order: an article larger than a chunk, chunks filled and emptied as the
+ * window turns over (the emptied one reused), a window that empties at
+ * once, and a state saved and loaded across chunks all keep every set as
+ * it was, to the oldest entry of the window. */
+Test(dedup, entries_of_every_size_stay_intact_as_the_window_turns_over, .init = setup,
+     .fini = teardown)
+{
+	/* 300,000 words: some 2.4 MB of sets, more than a chunk */
+	expect_copy_found(st, 0, 300000, 1);
+	/* 150 originals of 6,000 words (48 KB of sets each) two hours apart,
+	 * each with a copy an hour later and one 70 hours later, at the end
+	 * of the window: 14 MB over 300 h, of which the window holds a
+	 * quarter */
+	int64_t t = 2 * HOUR;
+	char id[32], canon[32];
+	for (unsigned k = 0; k < 150; k++, t += 2 * HOUR) {
+		expect_copy_found(st, t, 6000, 100 + k);
+		if (k >= 35) {
+			snprintf(id, sizeof id, "late-%u", 100 + k - 35);
+			snprintf(canon, sizeof canon, "o-%u", 100 + k - 35);
+			expect_dup_of(st, id, t + HOUR + HOUR / 2, 6000, 100 + k - 35, canon);
+		}
+	}
+	/* a week later: every entry leaves at once, and the chunks serve again */
+	t += 7 * 24 * HOUR;
+	expect_copy_found(st, t, 300000, 2);
+	for (unsigned k = 0; k < 40; k++, t += HOUR)
+		expect_copy_found(st, t, 6000, 300 + k);
+
+	/* saved and loaded into a new stage, which finds what the first would */
+	struct wf_state_out out = {0};
+	cr_assert_eq(wf_dedup_stage.save(st, &out), 0);
+	void *two;
+	cr_assert_eq(wf_dedup_stage.init(&two, &cfg), 0);
+	struct wf_state_in in;
+	wf_state_in_init(&in, out.p, out.len);
+	cr_assert_eq(wf_dedup_stage.load(two, &in), 0);
+	cr_assert_eq(in.pos, in.len);
+	expect_dup_of(two, "reloaded-copy", t, 300000, 2, "o-2");
+	expect_dup_of(two, "reloaded-copy-2", t, 6000, 339, "o-339");
+	expect_copy_found(two, t + HOUR, 300000, 3);
+	wf_dedup_stage.free(two);
+	free(out.p);
 }

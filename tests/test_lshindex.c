@@ -165,6 +165,24 @@ Test(lshindex, a_state_is_loaded_as_saved_or_refused)
 	cr_assert_eq(wf_lsh_index_load(back, &in), WF_ESTATE);
 	wf_lsh_index_free(back);
 
+	/* a slot in use without a tag (what put() never writes) would read
+	 * as empty to a query */
+	memcpy(bad, out.p, out.len);
+	for (uint32_t i = 0;; i += 16) { /* the first slot of a bucket in use */
+		uint32_t w;
+		memcpy(&w, bad + slots_at + 4 * (size_t)i, 4);
+		if (w) {
+			w &= 0x000fffffu;
+			w |= !w; /* and not empty */
+			memcpy(bad + slots_at + 4 * (size_t)i, &w, 4);
+			break;
+		}
+	}
+	back = wf_lsh_index_new(1000);
+	wf_state_in_init(&in, bad, out.len);
+	cr_assert_eq(wf_lsh_index_load(back, &in), WF_ESTATE);
+	wf_lsh_index_free(back);
+
 	memcpy(bad, out.p, out.len);
 	const int64_t never = INT64_MAX - 5;
 	memcpy(bad + 8 + 4, &never, 8); /* t_start */
