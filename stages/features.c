@@ -319,7 +319,7 @@ uint32_t wf_terms_sort(struct wf_term *restrict out, const struct wf_term *restr
                        uint32_t n, uint32_t *restrict bucket, struct wf_term *restrict table)
 {
 	unsigned bits = 0; /* 2^bits in (4n, 8n] */
-	while (bits <= TABLE_BITS && (1u << bits) <= 4 * n)
+	while (bits <= TABLE_BITS && (1u << bits) <= 4 * (uint64_t)n)
 		bits++;
 	if (n <= SORT_DIRECT || bits > TABLE_BITS)
 		return bucket_terms(out, t, n, bucket);

@@ -19,7 +19,16 @@ enum {
 	/* 64-bit words of scratch per token (+ 1): the token and shingle
 	 * hashes, then the table of wf_sort_unique */
 	SCRATCH_PER_TOKEN = (WF_SORT_UNIQUE_ROOM + 1) / 2,
+	/* the headline's symbols kept at most; "<.>" is one without a token,
+	 * so the scratch has room for them beyond the tokens */
+	TICKERS_MAX = 16,
 };
+
+/* 64-bit words of scratch for an article of n tokens */
+static size_t scratch_words(uint32_t n_tokens)
+{
+	return SCRATCH_PER_TOKEN * ((size_t)n_tokens + 1 + TICKERS_MAX);
+}
 
 /* A number token: digits with '.' or ',' inside (normalize keeps those only
  * between digits). */
@@ -238,9 +247,8 @@ static uint32_t scan_numbers(const char *text, size_t len, uint32_t *out, uint32
 	return n;
 }
 
-/* wf_fingerprint_article with scratch room for SCRATCH_PER_TOKEN *
- * (a->n_tokens + 1) 64-bit words: the token and shingle hashes, then the
- * sorts' table. */
+/* wf_fingerprint_article with scratch room for scratch_words(a->n_tokens)
+ * 64-bit words: the token and shingle hashes, then the sorts' table. */
 static int fingerprint(const struct wf_fingerprint_params *p, struct wf_arena *arena,
                        struct wf_article *a, uint64_t *scratch)
 {
@@ -267,7 +275,7 @@ static int fingerprint(const struct wf_fingerprint_params *p, struct wf_arena *a
 	fp->names = wf_arena_alloc(arena, nn * sizeof *fp->names);
 	fp->minhash = wf_arena_alloc(arena, (size_t)p->minhash_k * sizeof *fp->minhash);
 	fp->lede = wf_arena_alloc(arena, (size_t)p->lede_k * sizeof *fp->lede);
-	fp->tickers = wf_arena_alloc(arena, 16 * sizeof *fp->tickers);
+	fp->tickers = wf_arena_alloc(arena, TICKERS_MAX * sizeof *fp->tickers);
 	if (!fp->shingles || !fp->words || !fp->numbers || !fp->names || !fp->minhash ||
 	    !fp->lede || !fp->tickers)
 		return WF_ENOMEM;
@@ -275,7 +283,8 @@ static int fingerprint(const struct wf_fingerprint_params *p, struct wf_arena *a
 	/* the subject's symbol stands in the headline; the body may name
 	 * other companies too */
 	if (a->title)
-		fp->n_tickers = scan_tickers(a->title, strlen(a->title), fp->tickers, 16, p->seed);
+		fp->n_tickers = scan_tickers(a->title, strlen(a->title), fp->tickers, TICKERS_MAX,
+		                             p->seed);
 
 	/* Numbers as written in the body: "16-1/4" and "6-3/8" are one figure
 	 * each, which the tokens split apart. */
@@ -342,10 +351,10 @@ static int fingerprint(const struct wf_fingerprint_params *p, struct wf_arena *a
 	               p->seed ^ 0x1ede);
 	wf_minhash_oph(sh64, nsh, fp->minhash, p->minhash_k, p->seed);
 	fp->n_words = n;
-	/* the scratch is free again for the sorts; no set has more than nn
-	 * values (a ticker's letters are title tokens of its own) */
+	/* the scratch is free again for the sorts; no set has more than
+	 * nn + TICKERS_MAX values */
 	uint32_t *tmp = (uint32_t *)scratch;
-	const size_t room = 2 * SCRATCH_PER_TOKEN * nn;
+	const size_t room = 2 * scratch_words(a->n_tokens);
 	fp->n_shingles = wf_sort_unique(fp->shingles, tmp, nsh, room);
 	fp->n_wordset = wf_sort_unique(fp->words, tmp, nw, room);
 	fp->n_numbers = wf_sort_unique(fp->numbers, tmp, fp->n_numbers, room);
@@ -357,8 +366,7 @@ static int fingerprint(const struct wf_fingerprint_params *p, struct wf_arena *a
 int wf_fingerprint_article(const struct wf_fingerprint_params *p,
                            struct wf_arena *arena, struct wf_article *a)
 {
-	uint64_t *scratch = wf_arena_alloc(
-		arena, SCRATCH_PER_TOKEN * ((size_t)a->n_tokens + 1) * sizeof *scratch);
+	uint64_t *scratch = wf_arena_alloc(arena, scratch_words(a->n_tokens) * sizeof *scratch);
 	return scratch ? fingerprint(p, arena, a, scratch) : WF_ENOMEM;
 }
 
@@ -381,8 +389,7 @@ static int fp_process(void *self, struct wf_batch *b)
 	for (size_t i = 0; i < b->n; i++)
 		if (!b->items[i].rejected && b->items[i].n_tokens > most)
 			most = b->items[i].n_tokens;
-	uint64_t *scratch = wf_arena_alloc(
-		&b->arena, SCRATCH_PER_TOKEN * ((size_t)most + 1) * sizeof *scratch);
+	uint64_t *scratch = wf_arena_alloc(&b->arena, scratch_words(most) * sizeof *scratch);
 	if (!scratch)
 		return WF_FLOW_ERROR;
 	for (size_t i = 0; i < b->n; i++)

@@ -129,7 +129,7 @@ uint32_t wf_sort_unique(uint32_t *v, uint32_t *tmp, uint32_t n, size_t room)
 		return drop_repeats(v, n);
 	}
 	unsigned bits = 0; /* 2^bits in (4n, 8n] */
-	while (bits <= TABLE_BITS_MAX && (1u << bits) <= 4 * n)
+	while (bits <= TABLE_BITS_MAX && (1u << bits) <= 4 * (uint64_t)n)
 		bits++;
 	/* a run may pass the table's end by n - 1 slots */
 	if (bits > TABLE_BITS_MAX || (1u << bits) + (size_t)n > room) {

@@ -102,3 +102,34 @@ Test(fingerprint, digits_after_letters_lose_one_digit)
 	unguard(&g);
 	wf_arena_close(&arena);
 }
+
+/* A headline of symbols without a word in them ("<.>" is a symbol and no
+ * token): the first sixteen of its 24 are kept, six distinct, and sorting
+ * them needs room the article's tokens do not give (there are none). */
+Test(fingerprint, a_headline_of_bare_symbols_is_sorted_in_room_of_its_own)
+{
+	wf_config_defaults(&cfg);
+	char title[512] = "";
+	size_t n = 0;
+	for (int i = 1; i <= 24; i++) {
+		title[n++] = '<';
+		for (int k = 0; k <= i % 6; k++)
+			title[n++] = '.';
+		title[n++] = '>';
+	}
+	title[n] = '\0';
+	struct wf_arena arena;
+	wf_arena_init(&arena, 0);
+	struct wf_article a;
+	memset(&a, 0, sizeof a);
+	a.id = "t";
+	a.source = a.lang = a.body = "";
+	a.title = title;
+	cr_assert_eq(wf_normalize_article(&arena, &a), 0);
+	cr_assert_eq(a.n_tokens, 0);
+	cr_assert_eq(wf_fingerprint_article(&cfg.fp, &arena, &a), 0);
+	cr_assert_eq(a.fp.n_tickers, 6);
+	for (uint32_t i = 1; i < a.fp.n_tickers; i++)
+		cr_assert_lt(a.fp.tickers[i - 1], a.fp.tickers[i]);
+	wf_arena_close(&arena);
+}
