@@ -776,7 +776,9 @@ static void ix_drop_term(struct story *s, uint64_t h)
 static void unindex_from(struct cluster *c, const struct story *s, uint64_t h,
                          struct posting *p)
 {
-	if (!p)
+	/* n == 0: emptied and freed already, by a term s holds twice (a
+	 * 64-bit collision, or a crafted state) in the same round */
+	if (!p || p->n == 0)
 		return;
 	for (uint32_t i = 0; i < p->n; i++)
 		if (p->e[i].slot == s->slot) {
@@ -1535,6 +1537,11 @@ static void get_vec(struct wf_state_in *in, struct vec *v, uint32_t cap)
 		for (uint32_t i = 0; i < n; i++) {
 			v->t[k][i].h = wf_state_get_u64(in);
 			v->t[k][i].w = bits_f32(wf_state_get_u32(in));
+			/* weights are sums of tf-idf weights, never below 0 */
+			if (!(v->t[k][i].w >= 0) || !isfinite(v->t[k][i].w)) {
+				wf_state_in_fail(in);
+				return;
+			}
 		}
 	}
 }
@@ -1606,12 +1613,21 @@ static int load_stories(struct cluster *c, struct wf_state_in *in)
 		for (int f = 0; f < WF_NFIELDS; f++)
 			s->norm[f] = bits_f32(wf_state_get_u32(in));
 		get_vec(in, &s->c, c->p.centroid_terms);
+		/* the norms follow from the centroid (as they were computed):
+		 * recomputed, a state cannot make a similarity exceed 1, which
+		 * the candidates' pruning relies on */
+		for (int f = 0; f < WF_NFIELDS; f++)
+			s->norm[f] = norm_of(s->c.t[f], s->c.n[f]);
 		get_vec(in, &s->hv, HEADLINE_TERMS);
 		s->nix = wf_state_get_u32(in);
 		if (s->nix > c->p.index_terms)
 			wf_state_in_fail(in);
-		for (uint32_t i = 0; i < s->nix && !in->error; i++)
+		for (uint32_t i = 0; i < s->nix && !in->error; i++) {
 			s->ix[i] = wf_state_get_u64(in);
+			for (uint32_t j = 0; j < i; j++)
+				if (s->ix[j] == s->ix[i])
+					wf_state_in_fail(in); /* a story is indexed once under a term */
+		}
 		if (in->error || !s->headline || wf_map_get(&c->stories, s->id) ||
 		    wf_map_put(&c->stories, s->id, s) < 0) {
 			free(s->headline);
