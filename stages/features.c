@@ -15,6 +15,7 @@
 #include "wirefold/batch.h"
 #include "wirefold/config.h"
 #include "wirefold/error.h"
+#include "wirefold/scan16.h"
 #include "wirefold/stage.h"
 
 enum {
@@ -460,29 +461,20 @@ static const unsigned char iclass[256] = {
 	ICLASS16(0xc0), ICLASS16(0xd0), ICLASS16(0xe0), ICLASS16(0xf0),
 };
 
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define VECTOR_SCAN 1
-typedef unsigned char bytes16 __attribute__((vector_size(16)));
-#endif
-
 /* Where the first of [.!?:;] or a line break is in s[i..n), or n.  Where
  * the compiler allows, sixteen bytes are compared at once (SSE2 on
  * x86-64): most of a body lies between such bytes, and is skipped. */
 static size_t next_stop(const unsigned char *s, size_t i, size_t n)
 {
-#ifdef VECTOR_SCAN
-	for (; n - i >= sizeof(bytes16); i += sizeof(bytes16)) {
-		bytes16 v;
+#ifdef WF_SCAN16
+	for (; n - i >= sizeof(wf_bytes16); i += sizeof(wf_bytes16)) {
+		wf_bytes16 v;
 		memcpy(&v, s + i, sizeof v);
-		const bytes16 hit = (v == '.') | (v == '!') | (v == '?') | (v == ':') |
-		                    (v == ';') | (v == '\n');
-		uint64_t lo, hi;
-		memcpy(&lo, &hit, 8);
-		memcpy(&hi, (const unsigned char *)&hit + 8, 8);
-		if (lo)
-			return i + (unsigned)__builtin_ctzll(lo) / 8;
-		if (hi)
-			return i + 8 + (unsigned)__builtin_ctzll(hi) / 8;
+		const wf_bytes16 hit = (v == '.') | (v == '!') | (v == '?') | (v == ':') |
+		                       (v == ';') | (v == '\n');
+		const unsigned k = wf_scan16_first(&hit);
+		if (k < 16)
+			return i + k;
 	}
 #endif
 	for (; i < n && !(iclass[s[i]] & I_STOP) && s[i] != '\n'; i++)

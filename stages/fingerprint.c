@@ -13,6 +13,7 @@
 #include "wirefold/config.h"
 #include "wirefold/error.h"
 #include "wirefold/minhash.h"
+#include "wirefold/scan16.h"
 #include "wirefold/stage.h"
 
 enum {
@@ -176,10 +177,6 @@ static bool digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define VECTOR_SCAN 1
-typedef signed char sbytes16 __attribute__((vector_size(16)));
-#endif
 
 /* The first digit in text[i..len), or len (i <= len).  Bodies are mostly
  * letters: sixteen bytes are compared at once where the compiler allows
@@ -188,18 +185,14 @@ typedef signed char sbytes16 __attribute__((vector_size(16)));
  * 7 bits, so none carries into the next). */
 static size_t next_digit(const char *text, size_t i, size_t len)
 {
-#ifdef VECTOR_SCAN
-	for (; len - i >= sizeof(sbytes16); i += sizeof(sbytes16)) {
-		sbytes16 v;
+#ifdef WF_SCAN16
+	for (; len - i >= sizeof(wf_sbytes16); i += sizeof(wf_sbytes16)) {
+		wf_sbytes16 v;
 		memcpy(&v, text + i, sizeof v);
-		const sbytes16 hit = (v >= '0') & (v <= '9');
-		uint64_t lo, hi;
-		memcpy(&lo, &hit, 8);
-		memcpy(&hi, (const unsigned char *)&hit + 8, 8);
-		if (lo)
-			return i + (unsigned)__builtin_ctzll(lo) / 8;
-		if (hi)
-			return i + 8 + (unsigned)__builtin_ctzll(hi) / 8;
+		const wf_sbytes16 hit = (v >= '0') & (v <= '9');
+		const unsigned k = wf_scan16_first(&hit);
+		if (k < 16)
+			return i + k;
 	}
 #endif
 	const uint64_t ones = 0x0101010101010101ull;

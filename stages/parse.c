@@ -35,6 +35,7 @@
 #include "wirefold/batch.h"
 #include "wirefold/error.h"
 #include "wirefold/html.h"
+#include "wirefold/scan16.h"
 #include "wirefold/stage.h"
 #include "wirefold/timeparse.h"
 
@@ -637,10 +638,6 @@ static int read_fields(struct ctx *c, struct fields *f)
 
 /* ---- the fast path: yajl ------------------------------------------------ */
 
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define VECTOR_SCAN 1
-typedef signed char sbytes16 __attribute__((vector_size(16)));
-#endif
 
 /* Where the first byte >= 0x80, < 0x20 or '\\' from s[i] is, or where the
  * rest of s[i..n) shorter than sixteen bytes begins: sixteen bytes are
@@ -650,18 +647,14 @@ typedef signed char sbytes16 __attribute__((vector_size(16)));
 static size_t next_special(const unsigned char *s, size_t i, size_t n)
 {
 	assert(i <= n);
-#ifdef VECTOR_SCAN
-	for (; n - i >= sizeof(sbytes16); i += sizeof(sbytes16)) {
-		sbytes16 v;
+#ifdef WF_SCAN16
+	for (; n - i >= sizeof(wf_sbytes16); i += sizeof(wf_sbytes16)) {
+		wf_sbytes16 v;
 		memcpy(&v, s + i, sizeof v);
-		const sbytes16 hit = (v < 0x20) | (v == '\\');
-		uint64_t lo, hi;
-		memcpy(&lo, &hit, 8);
-		memcpy(&hi, (const unsigned char *)&hit + 8, 8);
-		if (lo)
-			return i + (unsigned)__builtin_ctzll(lo) / 8;
-		if (hi)
-			return i + 8 + (unsigned)__builtin_ctzll(hi) / 8;
+		const wf_sbytes16 hit = (v < 0x20) | (v == '\\');
+		const unsigned k = wf_scan16_first(&hit);
+		if (k < 16)
+			return i + k;
 	}
 #else
 	(void)s;
