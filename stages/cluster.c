@@ -763,6 +763,23 @@ static void posting_prefetch(const struct posting *p)
 		__builtin_prefetch((const char *)p + i);
 }
 
+/* The posting lists of the n terms t into pl (NULL for a term without
+ * one), all looked up before any is used so that their cache misses
+ * overlap, and their entries asked for. */
+static void find_lists(struct cluster *c, const struct cterm *t, size_t n, struct posting **pl)
+{
+	for (size_t i = 0; i < n; i++)
+		wf_map_prefetch(&c->postings, t[i].h);
+	for (size_t i = 0; i < n; i++) {
+		pl[i] = wf_map_get(&c->postings, t[i].h);
+		if (pl[i])
+			__builtin_prefetch(pl[i]);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (pl[i])
+			posting_prefetch(pl[i]);
+}
+
 static void ix_drop_term(struct story *s, uint64_t h)
 {
 	for (uint32_t i = 0; i < s->nix; i++)
@@ -870,21 +887,14 @@ static int reindex(struct cluster *c, struct story *s)
 	if (!old)
 		return WF_ENOMEM;
 	c->evict = old;
-	/* look all the lists up first, so their cache misses overlap (only
-	 * the lists of terms that leave the top change the map before they
-	 * are used, and those are not among these) */
-	for (uint32_t j = 0; j < n; j++)
-		wf_map_prefetch(&c->postings, top[j].h);
+	/* all the lists first (only the lists of terms that leave the top
+	 * change the map before they are used, and those are not among
+	 * these) */
+	find_lists(c, top, n, pl);
 	for (uint32_t j = 0; j < n; j++) {
-		pl[j] = wf_map_get(&c->postings, top[j].h);
-		if (pl[j])
-			__builtin_prefetch(pl[j]);
 		have[j] = false;
 		old[j] = UINT32_MAX;
 	}
-	for (uint32_t j = 0; j < n; j++)
-		if (pl[j])
-			posting_prefetch(pl[j]);
 	/* drop the terms no longer on top, update the weights of those that
 	 * stay, then add the new ones */
 	for (uint32_t i = 0; i < s->nix;) {
@@ -1192,17 +1202,7 @@ static int candidates(struct cluster *c, int64_t time_ms, size_t *n)
 	if (!pl)
 		return WF_ENOMEM;
 	c->plists = pl;
-	/* find all the lists first, so their cache misses overlap */
-	for (size_t i = 0; i < m; i++)
-		wf_map_prefetch(&c->postings, q[i].h);
-	for (size_t i = 0; i < m; i++) {
-		pl[i] = wf_map_get(&c->postings, q[i].h);
-		if (pl[i])
-			__builtin_prefetch(pl[i]);
-	}
-	for (size_t i = 0; i < m; i++)
-		if (pl[i])
-			posting_prefetch(pl[i]);
+	find_lists(c, q, m, pl);
 	/* without a branch on whether a story was seen before in this query
 	 * (which hot[] misses would wait on): 0 + w when new, as it was */
 	struct hot *hot = c->hot;
@@ -1611,7 +1611,7 @@ static int load_stories(struct cluster *c, struct wf_state_in *in)
 		s->headline = wf_state_get_str(in);
 		s->items = wf_state_get_u32(in);
 		for (int f = 0; f < WF_NFIELDS; f++)
-			s->norm[f] = bits_f32(wf_state_get_u32(in));
+			(void)wf_state_get_u32(in); /* the norms, recomputed below */
 		get_vec(in, &s->c, c->p.centroid_terms);
 		/* the norms follow from the centroid (as they were computed):
 		 * recomputed, a state cannot make a similarity exceed 1, which
