@@ -67,23 +67,28 @@ Test(fingerprint, a_figure_is_found_at_every_offset)
 			}
 }
 
-Test(fingerprint, digits_followed_by_letters_are_no_figure)
+/* The figures of body are exactly the n of want, in any order. */
+static void assert_figures(const char *body, const char *const *want, size_t n)
 {
-	static const char body[] = "The fleet flew 4TH in 1987 and 12 more in 1988.";
 	struct wf_arena arena;
 	wf_arena_init(&arena, 0);
 	struct guarded g;
 	const struct wf_article a = fingerprinted(&arena, body, strlen(body), &g);
-	uint32_t want[] = {figure("1987"), figure("12"), figure("1988")};
-	cr_assert_eq(a.fp.n_numbers, 3);
-	for (size_t i = 0; i < 3; i++) {
+	cr_assert_eq(a.fp.n_numbers, n, "%s: %u figures", body, a.fp.n_numbers);
+	for (size_t i = 0; i < n; i++) {
 		bool found = false;
 		for (uint32_t j = 0; j < a.fp.n_numbers; j++)
-			found |= a.fp.numbers[j] == want[i];
-		cr_assert(found, "figure %zu", i);
+			found |= a.fp.numbers[j] == figure(want[i]);
+		cr_assert(found, "%s: no figure %s", body, want[i]);
 	}
 	unguard(&g);
 	wf_arena_close(&arena);
+}
+
+Test(fingerprint, digits_followed_by_letters_are_no_figure)
+{
+	static const char *const want[] = {"1987", "12", "1988"};
+	assert_figures("The fleet flew 4TH in 1987 and 12 more in 1988.", want, 3);
 }
 
 /* Digits after letters, "B747", lose only their first digit: "47" is a
@@ -92,15 +97,8 @@ Test(fingerprint, digits_followed_by_letters_are_no_figure)
  * unnoticed. */
 Test(fingerprint, digits_after_letters_lose_one_digit)
 {
-	static const char body[] = "The B747 fleet.";
-	struct wf_arena arena;
-	wf_arena_init(&arena, 0);
-	struct guarded g;
-	const struct wf_article a = fingerprinted(&arena, body, strlen(body), &g);
-	cr_assert_eq(a.fp.n_numbers, 1);
-	cr_assert_eq(a.fp.numbers[0], figure("47"));
-	unguard(&g);
-	wf_arena_close(&arena);
+	static const char *const want[] = {"47"};
+	assert_figures("The B747 fleet.", want, 1);
 }
 
 /* A headline of symbols without a word in them ("<.>" is a symbol and no

@@ -128,10 +128,7 @@ Test(lshindex, values_far_apart_are_both_found)
 Test(lshindex, a_state_is_loaded_as_saved_or_refused)
 {
 	struct wf_lsh_index *ix = wf_lsh_index_new(1000);
-	for (unsigned v = 0; v < 500; v++) {
-		uint64_t k = key(v);
-		cr_assert_eq(wf_lsh_index_add(ix, (int64_t)v, &k, 1, v), 0);
-	}
+	file_values(ix, 500, 1, 1); /* value v under key(v), at v ms */
 	struct wf_state_out out = {0};
 	wf_lsh_index_save(ix, &out);
 	cr_assert_eq(out.error, 0);
