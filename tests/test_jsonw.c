@@ -56,6 +56,28 @@ Test(jsonw, utf8_passes_through)
 		same_string(cases[i], strlen(cases[i]));
 }
 
+Test(jsonw, one_escape_at_every_offset_of_long_text)
+{
+	/* the scan skips 16 and 8 bytes at a time: a byte to escape must be
+	 * found at any offset of a block, and UTF-8 (bytes from 0x80 up) and
+	 * DEL never are escaped */
+	static const char *const specials[] = {
+		"\"", "\\", "\n", "\x01", "\x1f", "\x7f", " ", "\xc3\xa9", "\xf0\x9f\x98\x80",
+	};
+	char text[72];
+	for (size_t k = 0; k < sizeof specials / sizeof specials[0]; k++) {
+		const size_t sl = strlen(specials[k]);
+		for (size_t len = sl; len <= 68; len += 3) {
+			for (size_t at = 0; at + sl <= len; at++) {
+				for (size_t j = 0; j < len; j++)
+					text[j] = (char)('a' + j % 26);
+				memcpy(text + at, specials[k], sl);
+				same_string(text, len);
+			}
+		}
+	}
+}
+
 Test(jsonw, random_strings)
 {
 	/* random mixes of ASCII and valid UTF-8 sequences */
