@@ -1,6 +1,7 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <criterion/theories.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,6 +276,191 @@ Theory((unsigned seed), normalize, ascii_long_words_equal_utf8proc)
 	wf_arena_close(&a);
 }
 
+/* The ASCII rules one byte at a time, as simply as they can be written:
+ * the reference for the tokenizer, which works on 64 bytes at once. */
+static bool ref_alpha(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool ref_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+struct ref_result {
+	char norm[1024];
+	size_t len;
+	struct wf_token tok[512];
+	size_t n;
+};
+
+static void ref_tokens(const unsigned char *s, size_t n, struct ref_result *r)
+{
+	r->len = r->n = 0;
+	size_t i = 0;
+	while (i < n) {
+		if (!ref_alpha(s[i]) && !ref_digit(s[i])) {
+			i++;
+			continue;
+		}
+		if (r->n)
+			r->norm[r->len++] = ' ';
+		const size_t off = r->len;
+		uint32_t flags = s[i] >= 'A' && s[i] <= 'Z' ? WF_TOK_CAP : 0;
+		unsigned letters = 0, uppers = 0;
+		size_t j = i;
+		for (; j < n; j++) {
+			const unsigned char c = s[j];
+			const bool inner = j > i && j + 1 < n;
+			if (ref_alpha(c)) {
+				letters++;
+				uppers += c <= 'Z';
+				r->norm[r->len++] = (char)(c <= 'Z' ? c + 32 : c);
+			} else if (ref_digit(c)) {
+				flags |= WF_TOK_NUM;
+				r->norm[r->len++] = (char)c;
+			} else if ((c == '.' || c == ',') && inner && ref_digit(s[j - 1]) &&
+			           ref_digit(s[j + 1])) {
+				r->norm[r->len++] = (char)c;
+			} else if (c == '\'' && inner && ref_alpha(s[j - 1]) &&
+			           ref_alpha(s[j + 1])) {
+				/* dropped */
+			} else {
+				break;
+			}
+		}
+		if (letters >= 2 && uppers == letters)
+			flags |= WF_TOK_ALLCAP;
+		r->tok[r->n++] = (struct wf_token){(uint32_t)off,
+		                                   (uint32_t)(r->len - off), flags};
+		i = j;
+	}
+	r->norm[r->len] = '\0';
+}
+
+/* The tokenizer gives the reference's tokens for ASCII text s[0..n). */
+static void assert_like_reference(struct wf_arena *a, const char *s, size_t n)
+{
+	static struct ref_result want;
+	cr_assert_lt(n, COUNT(want.tok));
+	ref_tokens((const unsigned char *)s, n, &want);
+	struct wf_normalized got = run(a, s, n, 0);
+	cr_assert_eq(got.norm_len, want.len, "%.*s: %s | %s", (int)n, s, got.norm,
+	             want.norm);
+	cr_assert_eq(memcmp(got.norm, want.norm, want.len), 0, "%.*s: %s | %s",
+	             (int)n, s, got.norm, want.norm);
+	cr_assert_eq(got.n_tokens, want.n, "%.*s", (int)n, s);
+	for (size_t t = 0; t < want.n; t++) {
+		cr_assert_eq(got.tokens[t].off, want.tok[t].off);
+		cr_assert_eq(got.tokens[t].len, want.tok[t].len);
+		cr_assert_eq(got.tokens[t].flags, want.tok[t].flags,
+		             "%.*s: token %zu flags %u, want %u", (int)n, s, t,
+		             got.tokens[t].flags, want.tok[t].flags);
+	}
+}
+
+/* A token of every length from 1 to 140 (lower case, capitalised, capitals,
+ * digits around a joiner, a word with an apostrophe, a figure with commas)
+ * after every offset from 0 to 70: it starts, ends and has its joiner at
+ * every position of a 64-byte window and runs across one or two. */
+Test(normalize, every_token_length_at_every_offset)
+{
+	static const char *const lead[] = {"", " ", "x ", ".", "'", "1,", "ab."};
+	struct wf_arena a;
+	wf_arena_init(&a, 0);
+	char buf[300];
+	for (unsigned kind = 0; kind < 6; kind++) {
+		for (size_t len = 1; len <= 140; len++) {
+			for (size_t off = 0; off <= 70; off++) {
+				const char *l = lead[(len + off + kind) % COUNT(lead)];
+				size_t n = strlen(l);
+				memcpy(buf, l, n);
+				for (; n < off; n++)
+					buf[n] = n % 5 ? ' ' : '-';
+				for (size_t i = 0; i < len; i++) {
+					const char c = "abcdefghij"[(i * 7 + off) % 10];
+					const char d = (char)('0' + i % 10);
+					const bool mid = i && i == len / 2;
+					buf[n++] = kind == 0   ? c
+					           : kind == 1 ? (i ? c : 'Q')
+					           : kind == 2 ? (char)(c - 32)
+					           : kind == 3 ? (mid ? '.' : d)
+					           : kind == 4 ? (mid ? '\'' : c)
+					                       : (i % 3 == 2 ? ',' : d);
+				}
+				assert_like_reference(&a, buf, n);
+				buf[n++] = (len & 1) ? ' ' : '.';
+				buf[n++] = (off & 1) ? '9' : 'Z';
+				assert_like_reference(&a, buf, n);
+			}
+		}
+		wf_arena_reset(&a);
+	}
+	wf_arena_close(&a);
+}
+
+TheoryDataPoints(normalize, ascii_tokens_equal_reference) = {
+	DataPoints(unsigned, 1, 2, 3, 4, 5, 6, 7, 8),
+};
+
+/* Random ASCII of lengths around multiples of 16 and 64, dense in
+ * joiners, apostrophes and long runs, against the byte-at-a-time rules. */
+Theory((unsigned seed), normalize, ascii_tokens_equal_reference)
+{
+	static const char pick[] = "..,,,''''0123456789AZaz  \n-";
+	static const size_t lens[] = {0,  1,  2,  15, 16, 17, 31, 32,  33,  47,  48,
+	                              49, 63, 64, 65, 95, 96, 97, 127, 128, 129, 200};
+	uint64_t s = UINT64_C(0x94d049bb133111eb) * seed;
+	char buf[256];
+	struct wf_arena a;
+	wf_arena_init(&a, 0);
+	for (int round = 0; round < 2000; round++) {
+		const size_t len = lens[next_rand(&s) % COUNT(lens)];
+		const uint64_t mode = next_rand(&s) % 3;
+		for (size_t i = 0; i < len; i++) {
+			const uint64_t r = next_rand(&s);
+			if (mode == 0) /* any ASCII */
+				buf[i] = (char)(r % 128);
+			else if (mode == 1) /* the bytes that matter */
+				buf[i] = pick[r % (sizeof pick - 1)];
+			else /* long words, rare separators */
+				buf[i] = r % 23 ? "aB3x.,'"[r % 7] : ' ';
+		}
+		assert_like_reference(&a, buf, len);
+		if (round % 64 == 0)
+			wf_arena_reset(&a);
+	}
+	wf_arena_close(&a);
+}
+
+/* A non-ASCII character (or an invalid byte) at every position of ASCII
+ * text of lengths around a window's: the text is cut into segments around
+ * it, and the result must still be utf8proc's. */
+Test(normalize, non_ascii_at_every_position)
+{
+	static const char *const odd[] = {"\xc3\xa9", "\xff", "\xe2\x80\x99", "\xcc\x81"};
+	static const char text[] =
+		"Moody's said 5.93 pct, or 155,221 BAGS, in the U.S. on Tuesday; "
+		"ALL-CAPS and x1y2z3 tokens 1,000,000.50 don't stop at 64 bytes.";
+	struct wf_arena a;
+	wf_arena_init(&a, 0);
+	char buf[sizeof text + 8];
+	for (size_t o = 0; o < COUNT(odd); o++) {
+		const size_t m = strlen(odd[o]);
+		for (size_t len = 60; len <= sizeof text - 1; len += len < 70 ? 1 : 29) {
+			for (size_t at = 0; at <= len; at++) {
+				memcpy(buf, text, at);
+				memcpy(buf + at, odd[o], m);
+				memcpy(buf + at + m, text + at, len - at);
+				assert_paths_agree(&a, buf, len + m);
+			}
+			wf_arena_reset(&a);
+		}
+	}
+	wf_arena_close(&a);
+}
+
 TheoryDataPoints(normalize, segments_equal_whole_text) = {
 	DataPoints(unsigned, 11, 12, 13, 14, 15, 16),
 };
@@ -390,6 +576,33 @@ Test(normalize, reads_only_its_slice)
 	}
 	wf_arena_close(&a);
 	munmap(map, (size_t)page * 2);
+}
+
+/* The 64-byte windows never read before or past the text: ASCII texts of
+ * every length up to 200 end just before a guard page, and start just
+ * after one. */
+Test(normalize, windows_stay_inside_the_text)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned char *map = mmap(NULL, (size_t)page * 3, PROT_READ | PROT_WRITE,
+	                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_neq(map, MAP_FAILED);
+	cr_assert_eq(mprotect(map, (size_t)page, PROT_NONE), 0);
+	cr_assert_eq(mprotect(map + 2 * page, (size_t)page, PROT_NONE), 0);
+	unsigned char *const lo = map + page, *const hi = map + 2 * page;
+	struct wf_arena a;
+	wf_arena_init(&a, 0);
+	for (size_t n = 0; n <= 200; n++) {
+		for (size_t i = 0; i < n; i++)
+			lo[i] = (unsigned char)"A1.b'2,c d"[(i * 3 + n) % 10];
+		assert_like_reference(&a, (const char *)lo, n);
+		memmove(hi - n, lo, n);
+		assert_like_reference(&a, (const char *)hi - n, n);
+		if (n % 32 == 0)
+			wf_arena_reset(&a);
+	}
+	wf_arena_close(&a);
+	munmap(map, (size_t)page * 3);
 }
 
 static void tokens_text(const struct wf_article *a, uint32_t from, uint32_t to,
