@@ -278,16 +278,17 @@ static char *copy_run(char *o, const struct window *w, uint64_t r, unsigned a,
 	return o;
 }
 
-/* Flags of a token whose bytes are r and whose first byte is bit `low`. */
-static uint32_t run_flags(const struct window *w, uint64_t r, uint64_t low)
+/* Flags of a token whose bytes are r and whose first byte is bit a,
+ * without a branch: tokens end anywhere and mispredicted flags cost more
+ * than computing all three. */
+static uint32_t run_flags(const struct window *w, uint64_t r, unsigned a)
 {
 	const uint64_t letters = w->alpha & r;
-	uint32_t flags = w->upper & low ? WF_TOK_CAP : 0;
-	if (w->digit & r)
-		flags |= WF_TOK_NUM;
-	if ((letters & (letters - 1)) && !(letters & ~w->upper))
-		flags |= WF_TOK_ALLCAP;
-	return flags;
+	const bool two_letters = (letters & (letters - 1)) != 0;
+	const bool no_lower = (letters & ~w->upper) == 0;
+	return (uint32_t)(w->upper >> a & 1) * WF_TOK_CAP |
+	       (uint32_t)((w->digit & r) != 0) * WF_TOK_NUM |
+	       (uint32_t)(two_letters & no_lower) * WF_TOK_ALLCAP;
 }
 
 /* A token of 64 bytes or more, which runs across windows. */
@@ -365,7 +366,7 @@ static void ascii_tokens(struct sink *k, const unsigned char *s, size_t n)
 		while (in) {
 			const uint64_t low = in & (0 - in);
 			const uint64_t e = in + low; /* 0 if the run reaches bit 63 */
-			if (!e && !last)
+			if (__builtin_expect(!e, 0) && !last)
 				break;
 			const uint64_t r = in & ~e;
 			const unsigned a = (unsigned)__builtin_ctzll(low);
@@ -376,7 +377,7 @@ static void ascii_tokens(struct sink *k, const unsigned char *s, size_t n)
 			const size_t off = (size_t)(o - buf);
 			o = copy_run(o, &w, r, a, end - a);
 			*tk++ = (struct wf_token){(uint32_t)off, (uint32_t)(o - buf - off),
-			                          run_flags(&w, r, low)};
+			                          run_flags(&w, r, a)};
 			in &= e;
 		}
 		k->n = (size_t)(tk - k->tok);
