@@ -289,3 +289,43 @@ Test(boilerplate, reads_only_its_slice)
 	}
 	munmap(map, (size_t)page * 2);
 }
+
+/* s[0..n) without the white space at either end, as a new string. */
+static char *trimmed(const char *s, size_t n)
+{
+	size_t a = 0;
+	while (a < n && (s[a] == ' ' || s[a] == '\n'))
+		a++;
+	while (n > a && (s[n - 1] == ' ' || s[n - 1] == '\n'))
+		n--;
+	return strndup(s + a, n - a);
+}
+
+/* A sign-off line after a last paragraph of every length from 0 to 80, so
+ * that the newline before it sits at every lane of the sixteen-byte
+ * backward scan, or there is none before the paragraph; and a last line
+ * that is not a sign-off, kept whole. */
+Test(boilerplate, last_line_of_every_length)
+{
+	static const char *const leads[] = {"", "First line.\n", "A\nB\n\n"};
+	char text[256];
+	for (size_t len = 0; len <= 80; len++) {
+		for (size_t l = 0; l < COUNT(leads); l++) {
+			size_t n = strlen(leads[l]);
+			memcpy(text, leads[l], n);
+			for (size_t i = 0; i < len; i++)
+				text[n++] = i + 1 == len ? '.' : (i % 7 == 6 ? ' ' : 'x');
+			char *want = trimmed(text, n);
+			memcpy(text + n, "\n  Reuter\n", 11);
+			const struct bp_case c = {"sign-off", text, want, WF_BP_SIGNOFF};
+			check(&c);
+			free(want);
+
+			memcpy(text + n, "\nplain words", 13);
+			want = trimmed(text, strlen(text));
+			const struct bp_case d = {"plain", text, want, 0};
+			check(&d);
+			free(want);
+		}
+	}
+}
