@@ -52,7 +52,8 @@ enum { HEADLINE_TERMS = 16 };
 /* Sizes of the tables of idf values by document frequency and of TF
  * weights by count: most terms are rare and most counts small. */
 enum { IDF_CACHE = 1024, TF_CACHE = 64 };
-/* Bits per field of the filter in front of the article's lookup table. */
+/* Entries per field (log 2) of the filter in front of the article's
+ * lookup table. */
 enum { AT_BITS_LOG = 11 };
 
 uint64_t wf_story_id(const char *founding_id)
@@ -187,8 +188,10 @@ struct cluster {
 	struct aslot *at;    /* and its lookup table, */
 	size_t at_mask;
 	uint32_t at_tag;
-	/* and a filter in front of that: per field, a bit from each term's hash */
-	uint64_t at_bits[WF_NFIELDS][(1 << AT_BITS_LOG) / 64];
+	/* and a filter in front of that: per field, a flag for the top bits of
+	 * each term's hash (bytes, not bits: a test is one compare with memory,
+	 * and scoring tests every centroid term; 6 KiB, cleared per article) */
+	uint8_t at_bits[WF_NFIELDS][1 << AT_BITS_LOG];
 	struct cterm *merge; /* centroid update */
 	size_t merge_cap;
 	uint64_t *keys;      /* keep_heaviest */
@@ -684,8 +687,7 @@ static int table_article(struct cluster *c)
 	for (int k = 0; k < WF_NFIELDS; k++)
 		for (uint32_t i = 0; i < c->av.n[k]; i++) {
 			const struct cterm *t = &c->av.t[k][i];
-			const uint64_t bit = t->h >> (64 - AT_BITS_LOG);
-			c->at_bits[k][bit / 64] |= UINT64_C(1) << bit % 64;
+			c->at_bits[k][t->h >> (64 - AT_BITS_LOG)] = 1;
 			size_t j = t->h & c->at_mask;
 			while (c->at[j].tag - c->at_tag < WF_NFIELDS)
 				j = (j + 1) & c->at_mask;
@@ -699,11 +701,10 @@ static int table_article(struct cluster *c)
 static float dot_article(const struct cluster *c, int k, const struct cterm *b, uint32_t nb)
 {
 	const uint32_t tag = c->at_tag + (uint32_t)k;
-	const uint64_t *bits = c->at_bits[k];
+	const uint8_t *bits = c->at_bits[k];
 	float s = 0;
 	for (uint32_t i = 0; i < nb; i++) {
-		const uint64_t bit = b[i].h >> (64 - AT_BITS_LOG);
-		if (!(bits[bit / 64] >> bit % 64 & 1))
+		if (!bits[b[i].h >> (64 - AT_BITS_LOG)])
 			continue; /* most centroid terms are not the article's */
 		for (size_t j = b[i].h & c->at_mask;; j = (j + 1) & c->at_mask) {
 			const struct aslot *e = &c->at[j];
