@@ -159,7 +159,6 @@ struct cluster {
 	int64_t keep_items_ms;
 	int64_t now_ms;
 	uint64_t docs;      /* documents counted in df (after halvings) */
-	uint64_t docs_total; /* documents counted in df, ever */
 	uint64_t next_seq;
 	uint32_t query;     /* query counter for hot.mark */
 	struct hot *hot;    /* by story slot */
@@ -181,8 +180,10 @@ struct cluster {
 	double idf_val[IDF_CACHE];    /* when docs was idf_docs[df] */
 	double tf_weight[TF_CACHE];   /* 1 + ln tf for tf < TF_CACHE */
 	/* scratch, grown as needed */
-	uint32_t *cnt;       /* the article's term counts in df */
+	uint32_t *cnt;       /* the article's term counts in df, */
 	size_t cnt_cap;
+	struct dfslot **slot; /* and their slots */
+	size_t slot_cap;
 	struct vec av;       /* the article's vector */
 	size_t av_cap;
 	struct aslot *at;    /* and its lookup table, */
@@ -483,12 +484,14 @@ static float norm_of(const struct cterm *t, uint32_t n)
  * layout follows wf_map's (the same spreading multiply, growth at half
  * load, rebuilt in slot order when halved), so a saved state lists the
  * counts in the same order; unlike wf_map it finds a term once to count it,
- * and its slots can be prefetched.  A count of 0 marks an empty slot. */
+ * and its slots can be prefetched.  A count of 0 marks an empty slot.
+ * 12 bytes a slot: the table is the stage's largest (2 Mi slots before
+ * the first halving of the bench feed), read at random, and its growth
+ * takes fresh pages. */
 struct dfslot {
 	uint64_t h;
 	uint32_t n;
-	uint32_t seen; /* the last document (its docs_total) that had the term */
-};
+} __attribute__((packed, aligned(4)));
 
 static size_t df_home(const struct dftab *d, uint64_t h)
 {
@@ -545,7 +548,6 @@ static struct dfslot *df_claim(struct dftab *d, uint64_t h)
 	if (!e->n) {
 		d->n++;
 		e->h = h;
-		e->seen = 0;
 	}
 	return e;
 }
@@ -585,20 +587,23 @@ static int df_add(struct cluster *c, const struct wf_features *f)
 	if (c->docs >= c->p.df_horizon && df_halve(c) < 0)
 		return WF_ENOMEM;
 	c->docs++;
-	const uint32_t doc = (uint32_t)++c->docs_total;
-	bool again = false;
+	const size_t mask = c->df.mask;
 	size_t j = 0;
 	for (int k = 0; k < WF_NFIELDS; k++)
 		for (uint32_t i = 0; i < f->n[k]; i++) {
 			struct dfslot *e = df_claim(&c->df, f->terms[k][i].h);
 			if (!e)
 				return WF_ENOMEM;
-			/* the same term in two fields (a hash collision): the
-			 * first must see the second's count too */
-			again |= e->seen == doc;
-			e->seen = doc;
+			c->slot[j] = e;
 			c->cnt[j++] = ++e->n;
 		}
+	/* the same term in two fields (a hash collision) was counted twice:
+	 * its first count is then not the one its slot holds, and it must see
+	 * the second's too.  A table grown meanwhile moved the slots: then
+	 * all are looked up again (rare) */
+	bool again = c->df.mask != mask;
+	for (size_t x = 0; !again && x < j; x++)
+		again = c->cnt[x] != c->slot[x]->n;
 	j = 0;
 	for (int k = 0; again && k < WF_NFIELDS; k++)
 		for (uint32_t i = 0; i < f->n[k]; i++)
@@ -1279,6 +1284,10 @@ static int cluster_article(struct cluster *c, struct wf_article *a)
 	if (!cnt)
 		return WF_ENOMEM;
 	c->cnt = cnt;
+	struct dfslot **slot = grow(c->slot, &c->slot_cap, terms + 1, sizeof *slot);
+	if (!slot)
+		return WF_ENOMEM;
+	c->slot = slot;
 	if (df_add(c, &a->feat) < 0 || weigh(c, &a->feat) < 0 || table_article(c) < 0)
 		return WF_ENOMEM;
 	/* the merge buffer holds a centroid plus an article */
@@ -1487,6 +1496,7 @@ static void cluster_free(void *self)
 	free(c->av.t[0]);
 	free(c->at);
 	free(c->cnt);
+	free(c->slot);
 	free(c->merge);
 	free(c->keys);
 	free(c->sel);
