@@ -337,6 +337,38 @@ static void *load_cluster(const unsigned char *p, size_t len)
 	return self;
 }
 
+/* The document frequencies, as saved: each article's terms counted once
+ * (the table grows from 16 slots while the first articles are counted, so
+ * counts taken across a growth are covered too). */
+Test(cluster, each_term_of_an_article_is_counted_once)
+{
+	struct wf_batch *b = push(interleaved, COUNT(interleaved), NULL);
+	uint64_t terms = 0;
+	for (size_t i = 0; i < b->n; i++)
+		for (int k = 0; k < WF_NFIELDS; k++)
+			terms += b->items[i].feat.n[k];
+	wf_batch_free(b);
+	size_t len;
+	unsigned char *p = save_cluster(cst, &len);
+	struct wf_state_in in;
+	wf_state_in_init(&in, p, len);
+	(void)wf_state_get_i64(&in); /* the stream's time */
+	cr_assert_eq(wf_state_get_u64(&in), COUNT(interleaved)); /* documents */
+	(void)wf_state_get_u64(&in); /* the next story's sequence number */
+	const uint64_t ndf = wf_state_get_u64(&in);
+	cr_assert_gt(ndf, 64, "enough terms to grow the table a few times");
+	uint64_t sum = 0;
+	for (uint64_t i = 0; i < ndf; i++) {
+		(void)wf_state_get_u64(&in);
+		const uint64_t n = wf_state_get_u64(&in);
+		cr_assert(n >= 1 && n <= COUNT(interleaved), "count %llu", (unsigned long long)n);
+		sum += n;
+	}
+	cr_assert_eq(in.error, 0);
+	cr_assert_eq(sum, terms);
+	free(p);
+}
+
 static const struct item danube[] = {
 	{"d1", 0, "Danube floods Passau as river peaks",
 	 "The Danube flooded Passau as the river peaked on Sunday.", NULL},
