@@ -115,10 +115,16 @@ struct pentry {
 	float w;
 };
 
+/* A posting list holds as many entries as its class: the classes fill 1, 2,
+ * 4, 8 cache lines, the last posting_max.  Most lists hold a few stories
+ * (4 on average on the bench feed), so a list grows into the next class
+ * when it fills rather than taking posting_max entries from the start. */
+enum { PCLASSES = 8 };
 struct posting {
 	struct posting *next_free;
 	uint32_t n;
-	struct pentry e[]; /* posting_max, least recently indexed first */
+	uint32_t cls;      /* its class */
+	struct pentry e[]; /* least recently indexed first */
 };
 
 /* A story a query found, and the query weight it matched; once kept for
@@ -171,8 +177,10 @@ struct cluster {
 	struct wf_map items;
 	struct story *lru_head, *lru_tail;
 	struct story *free_stories;
-	struct posting *free_postings;
-	struct pool story_pool, posting_pool;
+	struct posting *free_postings[PCLASSES];
+	struct pool story_pool, posting_pool[PCLASSES];
+	uint32_t posting_cap[PCLASSES]; /* entries a list of each class holds */
+	uint32_t nclasses;
 	struct item *fifo; /* ring: items in arrival order */
 	size_t fifo_cap, fifo_head, fifo_n;
 	uint64_t fifo_base; /* absolute position of fifo[fifo_head] */
@@ -755,15 +763,32 @@ static double decay(const struct cluster *c, int64_t gap_ms)
 
 /* ---- the index ------------------------------------------------------------ */
 
-static struct posting *posting_new(struct cluster *c)
+/* An empty posting list of class cls. */
+static struct posting *posting_new(struct cluster *c, uint32_t cls)
 {
-	struct posting *p = c->free_postings;
+	struct posting *p = c->free_postings[cls];
 	if (p)
-		c->free_postings = p->next_free;
-	else if (!(p = pool_take(&c->posting_pool)))
+		c->free_postings[cls] = p->next_free;
+	else if (!(p = pool_take(&c->posting_pool[cls])))
 		return NULL;
 	p->n = 0;
+	p->cls = cls;
 	return p;
+}
+
+static void posting_release(struct cluster *c, struct posting *p)
+{
+	p->next_free = c->free_postings[p->cls];
+	c->free_postings[p->cls] = p;
+}
+
+/* The smallest class that holds n entries (n <= posting_max). */
+static uint32_t posting_class(const struct cluster *c, uint32_t n)
+{
+	uint32_t cls = 0;
+	while (c->posting_cap[cls] < n)
+		cls++;
+	return cls;
 }
 
 /* Start loading the entries of p (its header is on its way). */
@@ -815,8 +840,7 @@ static void unindex_from(struct cluster *c, const struct story *s, uint64_t h,
 		}
 	if (p->n == 0) {
 		wf_map_del(&c->postings, h);
-		p->next_free = c->free_postings;
-		c->free_postings = p;
+		posting_release(c, p);
 	}
 }
 
@@ -836,20 +860,34 @@ static uint32_t oldest_entry(const struct cluster *c, const struct posting *p)
 	return old;
 }
 
-/* Index s under h, whose posting list is p (NULL: none yet); when p is
+/* Index s under h, whose posting list is *pp (NULL: none yet); when it is
  * full, its entry `old` leaves it: oldest_entry(c, p), found here when
- * old is UINT32_MAX. */
+ * old is UINT32_MAX.  A list that outgrows its class moves to the next
+ * (the map's entry is replaced in place, so the map stays as it was):
+ * *pp is then the list's new place. */
 static int index_term(struct cluster *c, struct story *s, uint64_t h, float w,
-                      struct posting *p, uint32_t old)
+                      struct posting **pp, uint32_t old)
 {
+	struct posting *p = *pp;
 	if (!p) {
-		if (!(p = posting_new(c)))
+		if (!(p = posting_new(c, 0)))
 			return WF_ENOMEM;
 		if (wf_map_put(&c->postings, h, p) < 0) {
-			p->next_free = c->free_postings;
-			c->free_postings = p;
+			posting_release(c, p);
 			return WF_ENOMEM;
 		}
+		*pp = p;
+	} else if (p->n == c->posting_cap[p->cls] && p->n < c->p.posting_max) {
+		struct posting *q = posting_new(c, p->cls + 1);
+		if (!q)
+			return WF_ENOMEM;
+		q->n = p->n;
+		memcpy(q->e, p->e, p->n * sizeof p->e[0]);
+		void **ref = wf_map_ref(&c->postings, h);
+		assert(ref && *ref == p);
+		*ref = q;
+		posting_release(c, p);
+		*pp = p = q;
 	}
 	if (p->n == c->p.posting_max) {
 		/* full: the least recently active story leaves this list */
@@ -948,9 +986,18 @@ static int reindex(struct cluster *c, struct story *s)
 			for (size_t b = 0; b < c->p.index_terms * sizeof *x->ix; b += 64)
 				__builtin_prefetch(ix + b);
 		}
-	for (uint32_t j = 0; j < n; j++)
-		if (!have[j] && index_term(c, s, top[j].h, top[j].w, pl[j], old[j]) < 0)
+	for (uint32_t j = 0; j < n; j++) {
+		if (have[j])
+			continue;
+		struct posting *const was = pl[j];
+		if (index_term(c, s, top[j].h, top[j].w, &pl[j], old[j]) < 0)
 			return WF_ENOMEM;
+		/* a list that moved may be met again, under a later top term of
+		 * the same hash (not one it was created for: that one found none) */
+		for (uint32_t x = j + 1; was && pl[j] != was && x < n; x++)
+			if (pl[x] == was)
+				pl[x] = pl[j];
+	}
 	return 0;
 }
 
@@ -1401,8 +1448,19 @@ static int cluster_init(void **self, const struct wf_config *cfg)
 	const size_t terms = (size_t)c->p.centroid_terms + HEADLINE_TERMS;
 	c->story_pool.size = (sizeof(struct story) + WF_NFIELDS * terms * sizeof(struct cterm) +
 	                      c->p.index_terms * sizeof(uint64_t) + 63) / 64 * 64;
-	c->posting_pool.size = (sizeof(struct posting) +
-	                        c->p.posting_max * sizeof(struct pentry) + 63) / 64 * 64;
+	/* posting classes of 1, 2, 4, ... cache lines, the last of posting_max */
+	for (size_t bytes = 64;; bytes *= 2) {
+		const uint32_t i = c->nclasses++;
+		const size_t cap = (bytes - sizeof(struct posting)) / sizeof(struct pentry);
+		if (cap >= c->p.posting_max || i == PCLASSES - 1) {
+			c->posting_cap[i] = c->p.posting_max;
+			c->posting_pool[i].size = (sizeof(struct posting) +
+			                           c->p.posting_max * sizeof(struct pentry) + 63) / 64 * 64;
+			break;
+		}
+		c->posting_cap[i] = (uint32_t)cap;
+		c->posting_pool[i].size = bytes;
+	}
 	for (size_t i = 0; i < IDF_CACHE; i++)
 		c->idf_docs[i] = UINT64_MAX;
 	for (uint32_t tf = 1; tf < TF_CACHE; tf++)
@@ -1485,7 +1543,8 @@ static void cluster_free(void *self)
 	for (struct story *s = c->lru_head; s; s = s->next)
 		free(s->headline);
 	pool_free(&c->story_pool);
-	pool_free(&c->posting_pool);
+	for (uint32_t i = 0; i < c->nclasses; i++)
+		pool_free(&c->posting_pool[i]);
 	free(c->df.slots);
 	wf_map_close(&c->stories);
 	wf_map_close(&c->postings);
@@ -1665,12 +1724,11 @@ static int load_postings(struct cluster *c, struct wf_state_in *in)
 		const uint32_t len = wf_state_get_u32(in);
 		if (in->error || len == 0 || len > c->p.posting_max || wf_map_get(&c->postings, h))
 			return WF_ESTATE;
-		struct posting *p = posting_new(c);
+		struct posting *p = posting_new(c, posting_class(c, len));
 		if (!p)
 			return WF_ENOMEM;
 		if (wf_map_put(&c->postings, h, p) < 0) {
-			p->next_free = c->free_postings;
-			c->free_postings = p;
+			posting_release(c, p);
 			return WF_ENOMEM;
 		}
 		for (uint32_t j = 0; j < len; j++) {
