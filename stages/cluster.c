@@ -596,15 +596,31 @@ static int df_add(struct cluster *c, const struct wf_features *f)
 		return WF_ENOMEM;
 	c->docs++;
 	const size_t mask = c->df.mask;
-	size_t j = 0;
+	size_t j = 0, terms = 0;
 	for (int k = 0; k < WF_NFIELDS; k++)
-		for (uint32_t i = 0; i < f->n[k]; i++) {
-			struct dfslot *e = df_claim(&c->df, f->terms[k][i].h);
-			if (!e)
-				return WF_ENOMEM;
-			c->slot[j] = e;
-			c->cnt[j++] = ++e->n;
-		}
+		terms += f->n[k];
+	if ((c->df.n + terms) * 2 <= mask + 1) {
+		/* no claim can grow the table (nearly always): claim inline */
+		struct dftab *d = &c->df;
+		for (int k = 0; k < WF_NFIELDS; k++)
+			for (uint32_t i = 0; i < f->n[k]; i++) {
+				const uint64_t h = f->terms[k][i].h;
+				struct dfslot *e = df_find(d, h);
+				d->n += !e->n;
+				e->h = h;
+				c->slot[j] = e;
+				c->cnt[j++] = ++e->n;
+			}
+	} else {
+		for (int k = 0; k < WF_NFIELDS; k++)
+			for (uint32_t i = 0; i < f->n[k]; i++) {
+				struct dfslot *e = df_claim(&c->df, f->terms[k][i].h);
+				if (!e)
+					return WF_ENOMEM;
+				c->slot[j] = e;
+				c->cnt[j++] = ++e->n;
+			}
+	}
 	/* the same term in two fields (a hash collision) was counted twice:
 	 * its first count is then not the one its slot holds, and it must see
 	 * the second's too.  A table grown meanwhile moved the slots: then
