@@ -1301,14 +1301,21 @@ static int candidates(struct cluster *c, int64_t time_ms, size_t *n)
 	 * reach of the best (the same as cutting by reach first: the reach
 	 * keeps all that are heavier than any it keeps) */
 	size_t kept = 0;
+	float behind = -INFINITY; /* once all are kept, the last one's weight */
 	for (size_t i = 0; i < found; i++) {
-		const struct cand x = {NULL, hot[cs[i].slot].acc, cs[i].slot, 0};
+		const uint32_t slot = cs[i].slot;
+		const float acc = hot[slot].acc;
+		if (acc < behind)
+			continue; /* most: not ahead of the last kept */
+		const struct cand x = {NULL, acc, slot, 0};
 		if (kept == CANDIDATES_MAX && !ahead(c, &x, &cs[kept - 1]))
-			continue; /* most */
+			continue;
 		size_t j = kept < CANDIDATES_MAX ? kept++ : kept - 1;
 		for (; j > 0 && ahead(c, &x, &cs[j - 1]); j--)
 			cs[j] = cs[j - 1];
 		cs[j] = x;
+		if (kept == CANDIDATES_MAX)
+			behind = cs[kept - 1].acc;
 	}
 	const float top = kept && cs[0].acc > 0 ? cs[0].acc : 0;
 	while (kept && !(cs[kept - 1].acc >= CANDIDATES_REACH * top))
