@@ -34,6 +34,16 @@ void *wf_map_get(const struct wf_map *m, uint64_t key)
 	}
 }
 
+void **wf_map_ref(const struct wf_map *m, uint64_t key)
+{
+	for (size_t i = home(m, key);; i = (i + 1) & m->mask) {
+		if (!m->slots[i].val)
+			return NULL;
+		if (m->slots[i].key == key)
+			return &m->slots[i].val;
+	}
+}
+
 void wf_map_prefetch(const struct wf_map *m, uint64_t key)
 {
 	__builtin_prefetch(&m->slots[home(m, key)]);

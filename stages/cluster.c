@@ -52,7 +52,8 @@ enum { HEADLINE_TERMS = 16 };
 /* Sizes of the tables of idf values by document frequency and of TF
  * weights by count: most terms are rare and most counts small. */
 enum { IDF_CACHE = 1024, TF_CACHE = 64 };
-/* Bits per field of the filter in front of the article's lookup table. */
+/* Entries per field (log 2) of the filter in front of the article's
+ * lookup table. */
 enum { AT_BITS_LOG = 11 };
 
 uint64_t wf_story_id(const char *founding_id)
@@ -68,11 +69,13 @@ struct aslot {
 	uint32_t tag;
 };
 
-/* A weighted term of a centroid or of an article's vector. */
+/* A weighted term of a centroid or of an article's vector: 12 bytes, not
+ * 16 (a story keeps 240 of them, and each new page a story pool takes is
+ * a page fault) */
 struct cterm {
 	uint64_t h;
 	float w;
-};
+} __attribute__((packed, aligned(4)));
 
 struct vec {
 	struct cterm *t[WF_NFIELDS]; /* sorted by h */
@@ -112,10 +115,16 @@ struct pentry {
 	float w;
 };
 
+/* A posting list holds as many entries as its class: the classes fill 1, 2,
+ * 4, 8 cache lines, the last posting_max.  Most lists hold a few stories
+ * (4 on average on the bench feed), so a list grows into the next class
+ * when it fills rather than taking posting_max entries from the start. */
+enum { PCLASSES = 8 };
 struct posting {
 	struct posting *next_free;
 	uint32_t n;
-	struct pentry e[]; /* posting_max, least recently indexed first */
+	uint32_t cls;      /* its class */
+	struct pentry e[]; /* least recently indexed first */
 };
 
 /* A story a query found, and the query weight it matched; once kept for
@@ -156,7 +165,6 @@ struct cluster {
 	int64_t keep_items_ms;
 	int64_t now_ms;
 	uint64_t docs;      /* documents counted in df (after halvings) */
-	uint64_t docs_total; /* documents counted in df, ever */
 	uint64_t next_seq;
 	uint32_t query;     /* query counter for hot.mark */
 	struct hot *hot;    /* by story slot */
@@ -169,8 +177,10 @@ struct cluster {
 	struct wf_map items;
 	struct story *lru_head, *lru_tail;
 	struct story *free_stories;
-	struct posting *free_postings;
-	struct pool story_pool, posting_pool;
+	struct posting *free_postings[PCLASSES];
+	struct pool story_pool, posting_pool[PCLASSES];
+	uint32_t posting_cap[PCLASSES]; /* entries a list of each class holds */
+	uint32_t nclasses;
 	struct item *fifo; /* ring: items in arrival order */
 	size_t fifo_cap, fifo_head, fifo_n;
 	uint64_t fifo_base; /* absolute position of fifo[fifo_head] */
@@ -178,15 +188,19 @@ struct cluster {
 	double idf_val[IDF_CACHE];    /* when docs was idf_docs[df] */
 	double tf_weight[TF_CACHE];   /* 1 + ln tf for tf < TF_CACHE */
 	/* scratch, grown as needed */
-	uint32_t *cnt;       /* the article's term counts in df */
+	uint32_t *cnt;       /* the article's term counts in df, */
 	size_t cnt_cap;
+	struct dfslot **slot; /* and their slots */
+	size_t slot_cap;
 	struct vec av;       /* the article's vector */
 	size_t av_cap;
 	struct aslot *at;    /* and its lookup table, */
 	size_t at_mask;
 	uint32_t at_tag;
-	/* and a filter in front of that: per field, a bit from each term's hash */
-	uint64_t at_bits[WF_NFIELDS][(1 << AT_BITS_LOG) / 64];
+	/* and a filter in front of that: per field, a flag for the top bits of
+	 * each term's hash (bytes, not bits: a test is one compare with memory,
+	 * and scoring tests every centroid term; 6 KiB, cleared per article) */
+	uint8_t at_bits[WF_NFIELDS][1 << AT_BITS_LOG];
 	struct cterm *merge; /* centroid update */
 	size_t merge_cap;
 	uint64_t *keys;      /* keep_heaviest */
@@ -296,10 +310,12 @@ static void sort_by_w(struct cterm *t, size_t n)
 }
 
 /* heavier() without branches, for the partitions: their outcomes do not
- * repeat, so a branch on each would be mispredicted half the time */
+ * repeat, so a branch on each would be mispredicted half the time.  The
+ * weights are never NaN, so w >= and not w > is w ==, and both come of
+ * one compare. */
 static bool heavier_nb(const struct cterm *a, const struct cterm *b)
 {
-	return (a->w > b->w) | ((a->w == b->w) & (a->h < b->h));
+	return (a->w > b->w) | ((a->w >= b->w) & (a->h < b->h));
 }
 
 static void swap(struct cterm *a, struct cterm *b)
@@ -476,12 +492,14 @@ static float norm_of(const struct cterm *t, uint32_t n)
  * layout follows wf_map's (the same spreading multiply, growth at half
  * load, rebuilt in slot order when halved), so a saved state lists the
  * counts in the same order; unlike wf_map it finds a term once to count it,
- * and its slots can be prefetched.  A count of 0 marks an empty slot. */
+ * and its slots can be prefetched.  A count of 0 marks an empty slot.
+ * 12 bytes a slot: the table is the stage's largest (2 Mi slots before
+ * the first halving of the bench feed), read at random, and its growth
+ * takes fresh pages. */
 struct dfslot {
 	uint64_t h;
 	uint32_t n;
-	uint32_t seen; /* the last document (its docs_total) that had the term */
-};
+} __attribute__((packed, aligned(4)));
 
 static size_t df_home(const struct dftab *d, uint64_t h)
 {
@@ -538,7 +556,6 @@ static struct dfslot *df_claim(struct dftab *d, uint64_t h)
 	if (!e->n) {
 		d->n++;
 		e->h = h;
-		e->seen = 0;
 	}
 	return e;
 }
@@ -578,20 +595,39 @@ static int df_add(struct cluster *c, const struct wf_features *f)
 	if (c->docs >= c->p.df_horizon && df_halve(c) < 0)
 		return WF_ENOMEM;
 	c->docs++;
-	const uint32_t doc = (uint32_t)++c->docs_total;
-	bool again = false;
-	size_t j = 0;
+	const size_t mask = c->df.mask;
+	size_t j = 0, terms = 0;
 	for (int k = 0; k < WF_NFIELDS; k++)
-		for (uint32_t i = 0; i < f->n[k]; i++) {
-			struct dfslot *e = df_claim(&c->df, f->terms[k][i].h);
-			if (!e)
-				return WF_ENOMEM;
-			/* the same term in two fields (a hash collision): the
-			 * first must see the second's count too */
-			again |= e->seen == doc;
-			e->seen = doc;
-			c->cnt[j++] = ++e->n;
-		}
+		terms += f->n[k];
+	if ((c->df.n + terms) * 2 <= mask + 1) {
+		/* no claim can grow the table (nearly always): claim inline */
+		struct dftab *d = &c->df;
+		for (int k = 0; k < WF_NFIELDS; k++)
+			for (uint32_t i = 0; i < f->n[k]; i++) {
+				const uint64_t h = f->terms[k][i].h;
+				struct dfslot *e = df_find(d, h);
+				d->n += !e->n;
+				e->h = h;
+				c->slot[j] = e;
+				c->cnt[j++] = ++e->n;
+			}
+	} else {
+		for (int k = 0; k < WF_NFIELDS; k++)
+			for (uint32_t i = 0; i < f->n[k]; i++) {
+				struct dfslot *e = df_claim(&c->df, f->terms[k][i].h);
+				if (!e)
+					return WF_ENOMEM;
+				c->slot[j] = e;
+				c->cnt[j++] = ++e->n;
+			}
+	}
+	/* the same term in two fields (a hash collision) was counted twice:
+	 * its first count is then not the one its slot holds, and it must see
+	 * the second's too.  A table grown meanwhile moved the slots: then
+	 * all are looked up again (rare) */
+	bool again = c->df.mask != mask;
+	for (size_t x = 0; !again && x < j; x++)
+		again = c->cnt[x] != c->slot[x]->n;
 	j = 0;
 	for (int k = 0; again && k < WF_NFIELDS; k++)
 		for (uint32_t i = 0; i < f->n[k]; i++)
@@ -680,8 +716,7 @@ static int table_article(struct cluster *c)
 	for (int k = 0; k < WF_NFIELDS; k++)
 		for (uint32_t i = 0; i < c->av.n[k]; i++) {
 			const struct cterm *t = &c->av.t[k][i];
-			const uint64_t bit = t->h >> (64 - AT_BITS_LOG);
-			c->at_bits[k][bit / 64] |= UINT64_C(1) << bit % 64;
+			c->at_bits[k][t->h >> (64 - AT_BITS_LOG)] = 1;
 			size_t j = t->h & c->at_mask;
 			while (c->at[j].tag - c->at_tag < WF_NFIELDS)
 				j = (j + 1) & c->at_mask;
@@ -695,11 +730,10 @@ static int table_article(struct cluster *c)
 static float dot_article(const struct cluster *c, int k, const struct cterm *b, uint32_t nb)
 {
 	const uint32_t tag = c->at_tag + (uint32_t)k;
-	const uint64_t *bits = c->at_bits[k];
+	const uint8_t *bits = c->at_bits[k];
 	float s = 0;
 	for (uint32_t i = 0; i < nb; i++) {
-		const uint64_t bit = b[i].h >> (64 - AT_BITS_LOG);
-		if (!(bits[bit / 64] >> bit % 64 & 1))
+		if (!bits[b[i].h >> (64 - AT_BITS_LOG)])
 			continue; /* most centroid terms are not the article's */
 		for (size_t j = b[i].h & c->at_mask;; j = (j + 1) & c->at_mask) {
 			const struct aslot *e = &c->at[j];
@@ -745,15 +779,32 @@ static double decay(const struct cluster *c, int64_t gap_ms)
 
 /* ---- the index ------------------------------------------------------------ */
 
-static struct posting *posting_new(struct cluster *c)
+/* An empty posting list of class cls. */
+static struct posting *posting_new(struct cluster *c, uint32_t cls)
 {
-	struct posting *p = c->free_postings;
+	struct posting *p = c->free_postings[cls];
 	if (p)
-		c->free_postings = p->next_free;
-	else if (!(p = pool_take(&c->posting_pool)))
+		c->free_postings[cls] = p->next_free;
+	else if (!(p = pool_take(&c->posting_pool[cls])))
 		return NULL;
 	p->n = 0;
+	p->cls = cls;
 	return p;
+}
+
+static void posting_release(struct cluster *c, struct posting *p)
+{
+	p->next_free = c->free_postings[p->cls];
+	c->free_postings[p->cls] = p;
+}
+
+/* The smallest class that holds n entries (n <= posting_max). */
+static uint32_t posting_class(const struct cluster *c, uint32_t n)
+{
+	uint32_t cls = 0;
+	while (c->posting_cap[cls] < n)
+		cls++;
+	return cls;
 }
 
 /* Start loading the entries of p (its header is on its way). */
@@ -805,8 +856,7 @@ static void unindex_from(struct cluster *c, const struct story *s, uint64_t h,
 		}
 	if (p->n == 0) {
 		wf_map_del(&c->postings, h);
-		p->next_free = c->free_postings;
-		c->free_postings = p;
+		posting_release(c, p);
 	}
 }
 
@@ -826,20 +876,34 @@ static uint32_t oldest_entry(const struct cluster *c, const struct posting *p)
 	return old;
 }
 
-/* Index s under h, whose posting list is p (NULL: none yet); when p is
+/* Index s under h, whose posting list is *pp (NULL: none yet); when it is
  * full, its entry `old` leaves it: oldest_entry(c, p), found here when
- * old is UINT32_MAX. */
+ * old is UINT32_MAX.  A list that outgrows its class moves to the next
+ * (the map's entry is replaced in place, so the map stays as it was):
+ * *pp is then the list's new place. */
 static int index_term(struct cluster *c, struct story *s, uint64_t h, float w,
-                      struct posting *p, uint32_t old)
+                      struct posting **pp, uint32_t old)
 {
+	struct posting *p = *pp;
 	if (!p) {
-		if (!(p = posting_new(c)))
+		if (!(p = posting_new(c, 0)))
 			return WF_ENOMEM;
 		if (wf_map_put(&c->postings, h, p) < 0) {
-			p->next_free = c->free_postings;
-			c->free_postings = p;
+			posting_release(c, p);
 			return WF_ENOMEM;
 		}
+		*pp = p;
+	} else if (p->n == c->posting_cap[p->cls] && p->n < c->p.posting_max) {
+		struct posting *q = posting_new(c, p->cls + 1);
+		if (!q)
+			return WF_ENOMEM;
+		q->n = p->n;
+		memcpy(q->e, p->e, p->n * sizeof p->e[0]);
+		void **ref = wf_map_ref(&c->postings, h);
+		assert(ref && *ref == p);
+		*ref = q;
+		posting_release(c, p);
+		*pp = p = q;
 	}
 	if (p->n == c->p.posting_max) {
 		/* full: the least recently active story leaves this list */
@@ -938,9 +1002,18 @@ static int reindex(struct cluster *c, struct story *s)
 			for (size_t b = 0; b < c->p.index_terms * sizeof *x->ix; b += 64)
 				__builtin_prefetch(ix + b);
 		}
-	for (uint32_t j = 0; j < n; j++)
-		if (!have[j] && index_term(c, s, top[j].h, top[j].w, pl[j], old[j]) < 0)
+	for (uint32_t j = 0; j < n; j++) {
+		if (have[j])
+			continue;
+		struct posting *const was = pl[j];
+		if (index_term(c, s, top[j].h, top[j].w, &pl[j], old[j]) < 0)
 			return WF_ENOMEM;
+		/* a list that moved may be met again, under a later top term of
+		 * the same hash (not one it was created for: that one found none) */
+		for (uint32_t x = j + 1; was && pl[j] != was && x < n; x++)
+			if (pl[x] == was)
+				pl[x] = pl[j];
+	}
 	return 0;
 }
 
@@ -1228,14 +1301,21 @@ static int candidates(struct cluster *c, int64_t time_ms, size_t *n)
 	 * reach of the best (the same as cutting by reach first: the reach
 	 * keeps all that are heavier than any it keeps) */
 	size_t kept = 0;
+	float behind = -INFINITY; /* once all are kept, the last one's weight */
 	for (size_t i = 0; i < found; i++) {
-		const struct cand x = {NULL, hot[cs[i].slot].acc, cs[i].slot, 0};
+		const uint32_t slot = cs[i].slot;
+		const float acc = hot[slot].acc;
+		if (acc < behind)
+			continue; /* most: not ahead of the last kept */
+		const struct cand x = {NULL, acc, slot, 0};
 		if (kept == CANDIDATES_MAX && !ahead(c, &x, &cs[kept - 1]))
-			continue; /* most */
+			continue;
 		size_t j = kept < CANDIDATES_MAX ? kept++ : kept - 1;
 		for (; j > 0 && ahead(c, &x, &cs[j - 1]); j--)
 			cs[j] = cs[j - 1];
 		cs[j] = x;
+		if (kept == CANDIDATES_MAX)
+			behind = cs[kept - 1].acc;
 	}
 	const float top = kept && cs[0].acc > 0 ? cs[0].acc : 0;
 	while (kept && !(cs[kept - 1].acc >= CANDIDATES_REACH * top))
@@ -1274,6 +1354,10 @@ static int cluster_article(struct cluster *c, struct wf_article *a)
 	if (!cnt)
 		return WF_ENOMEM;
 	c->cnt = cnt;
+	struct dfslot **slot = grow(c->slot, &c->slot_cap, terms + 1, sizeof *slot);
+	if (!slot)
+		return WF_ENOMEM;
+	c->slot = slot;
 	if (df_add(c, &a->feat) < 0 || weigh(c, &a->feat) < 0 || table_article(c) < 0)
 		return WF_ENOMEM;
 	/* the merge buffer holds a centroid plus an article */
@@ -1387,8 +1471,19 @@ static int cluster_init(void **self, const struct wf_config *cfg)
 	const size_t terms = (size_t)c->p.centroid_terms + HEADLINE_TERMS;
 	c->story_pool.size = (sizeof(struct story) + WF_NFIELDS * terms * sizeof(struct cterm) +
 	                      c->p.index_terms * sizeof(uint64_t) + 63) / 64 * 64;
-	c->posting_pool.size = (sizeof(struct posting) +
-	                        c->p.posting_max * sizeof(struct pentry) + 63) / 64 * 64;
+	/* posting classes of 1, 2, 4, ... cache lines, the last of posting_max */
+	for (size_t bytes = 64;; bytes *= 2) {
+		const uint32_t i = c->nclasses++;
+		const size_t cap = (bytes - sizeof(struct posting)) / sizeof(struct pentry);
+		if (cap >= c->p.posting_max || i == PCLASSES - 1) {
+			c->posting_cap[i] = c->p.posting_max;
+			c->posting_pool[i].size = (sizeof(struct posting) +
+			                           c->p.posting_max * sizeof(struct pentry) + 63) / 64 * 64;
+			break;
+		}
+		c->posting_cap[i] = (uint32_t)cap;
+		c->posting_pool[i].size = bytes;
+	}
 	for (size_t i = 0; i < IDF_CACHE; i++)
 		c->idf_docs[i] = UINT64_MAX;
 	for (uint32_t tf = 1; tf < TF_CACHE; tf++)
@@ -1471,7 +1566,8 @@ static void cluster_free(void *self)
 	for (struct story *s = c->lru_head; s; s = s->next)
 		free(s->headline);
 	pool_free(&c->story_pool);
-	pool_free(&c->posting_pool);
+	for (uint32_t i = 0; i < c->nclasses; i++)
+		pool_free(&c->posting_pool[i]);
 	free(c->df.slots);
 	wf_map_close(&c->stories);
 	wf_map_close(&c->postings);
@@ -1482,6 +1578,7 @@ static void cluster_free(void *self)
 	free(c->av.t[0]);
 	free(c->at);
 	free(c->cnt);
+	free(c->slot);
 	free(c->merge);
 	free(c->keys);
 	free(c->sel);
@@ -1650,12 +1747,11 @@ static int load_postings(struct cluster *c, struct wf_state_in *in)
 		const uint32_t len = wf_state_get_u32(in);
 		if (in->error || len == 0 || len > c->p.posting_max || wf_map_get(&c->postings, h))
 			return WF_ESTATE;
-		struct posting *p = posting_new(c);
+		struct posting *p = posting_new(c, posting_class(c, len));
 		if (!p)
 			return WF_ENOMEM;
 		if (wf_map_put(&c->postings, h, p) < 0) {
-			p->next_free = c->free_postings;
-			c->free_postings = p;
+			posting_release(c, p);
 			return WF_ENOMEM;
 		}
 		for (uint32_t j = 0; j < len; j++) {

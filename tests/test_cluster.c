@@ -337,6 +337,38 @@ static void *load_cluster(const unsigned char *p, size_t len)
 	return self;
 }
 
+/* The document frequencies, as saved: each article's terms counted once
+ * (the table grows from 16 slots while the first articles are counted, so
+ * counts taken across a growth are covered too). */
+Test(cluster, each_term_of_an_article_is_counted_once)
+{
+	struct wf_batch *b = push(interleaved, COUNT(interleaved), NULL);
+	uint64_t terms = 0;
+	for (size_t i = 0; i < b->n; i++)
+		for (int k = 0; k < WF_NFIELDS; k++)
+			terms += b->items[i].feat.n[k];
+	wf_batch_free(b);
+	size_t len;
+	unsigned char *p = save_cluster(cst, &len);
+	struct wf_state_in in;
+	wf_state_in_init(&in, p, len);
+	(void)wf_state_get_i64(&in); /* the stream's time */
+	cr_assert_eq(wf_state_get_u64(&in), COUNT(interleaved)); /* documents */
+	(void)wf_state_get_u64(&in); /* the next story's sequence number */
+	const uint64_t ndf = wf_state_get_u64(&in);
+	cr_assert_gt(ndf, 64, "enough terms to grow the table a few times");
+	uint64_t sum = 0;
+	for (uint64_t i = 0; i < ndf; i++) {
+		(void)wf_state_get_u64(&in);
+		const uint64_t n = wf_state_get_u64(&in);
+		cr_assert(n >= 1 && n <= COUNT(interleaved), "count %llu", (unsigned long long)n);
+		sum += n;
+	}
+	cr_assert_eq(in.error, 0);
+	cr_assert_eq(sum, terms);
+	free(p);
+}
+
 static const struct item danube[] = {
 	{"d1", 0, "Danube floods Passau as river peaks",
 	 "The Danube flooded Passau as the river peaked on Sunday.", NULL},
@@ -418,7 +450,9 @@ ParameterizedTest(struct late *c, cluster, the_decay_alone_decides_a_late_report
  * loaded half-way, the stories are the same, and so is a second save. */
 ParameterizedTestParameters(cluster, evictions_from_full_lists_survive_a_save)
 {
-	static uint32_t lens[] = {1, 2, 3};
+	/* 7, 20 and 64: lists that grow through their classes (6, 14, 30, 62
+	 * entries) before they are full */
+	static uint32_t lens[] = {1, 2, 3, 7, 20, 64};
 	return cr_make_param_array(uint32_t, lens, COUNT(lens));
 }
 
@@ -459,4 +493,98 @@ ParameterizedTest(uint32_t *len, cluster, evictions_from_full_lists_survive_a_sa
 	free(s1);
 	free(s1b);
 	free(half);
+}
+
+/* The open stories' posting lists, from a saved section: the longest one's
+ * length and its stories' ids (at most 64) to *ids. */
+static uint32_t longest_list(const unsigned char *p, size_t len, uint64_t *ids)
+{
+	struct wf_state_in in;
+	wf_state_in_init(&in, p, len);
+	(void)wf_state_get_i64(&in);
+	(void)wf_state_get_u64(&in);
+	(void)wf_state_get_u64(&in);
+	const uint64_t ndf = wf_state_get_u64(&in);
+	for (uint64_t i = 0; i < 2 * ndf; i++)
+		(void)wf_state_get_u64(&in);
+	const uint64_t nstories = wf_state_get_u64(&in);
+	for (uint64_t i = 0; i < nstories && !in.error; i++) {
+		(void)wf_state_get_u64(&in); /* id */
+		(void)wf_state_get_u64(&in); /* seq */
+		(void)wf_state_get_i64(&in); /* last item's time */
+		free(wf_state_get_str(&in)); /* headline */
+		(void)wf_state_get_u32(&in); /* items */
+		for (int k = 0; k < WF_NFIELDS; k++)
+			(void)wf_state_get_u32(&in); /* norms */
+		for (int v = 0; v < 2; v++) /* centroid, headline vector */
+			for (int k = 0; k < WF_NFIELDS; k++) {
+				const uint32_t n = wf_state_get_u32(&in);
+				for (uint32_t t = 0; t < n && !in.error; t++) {
+					(void)wf_state_get_u64(&in);
+					(void)wf_state_get_u32(&in);
+				}
+			}
+		const uint32_t nix = wf_state_get_u32(&in);
+		for (uint32_t t = 0; t < nix && !in.error; t++)
+			(void)wf_state_get_u64(&in);
+	}
+	const uint64_t nlists = wf_state_get_u64(&in);
+	uint32_t most = 0;
+	for (uint64_t i = 0; i < nlists && !in.error; i++) {
+		(void)wf_state_get_u64(&in); /* term */
+		const uint32_t n = wf_state_get_u32(&in);
+		cr_assert_leq(n, 64);
+		uint64_t e[64];
+		for (uint32_t j = 0; j < n && !in.error; j++) {
+			e[j] = wf_state_get_u64(&in);
+			(void)wf_state_get_u32(&in);
+		}
+		if (n > most) {
+			most = n;
+			memcpy(ids, e, n * sizeof *e);
+		}
+	}
+	cr_assert_eq(in.error, 0);
+	return most;
+}
+
+ParameterizedTestParameters(cluster, a_list_keeps_every_story_as_it_grows)
+{
+	static uint32_t lens[] = {5, 7, 20, 64};
+	return cr_make_param_array(uint32_t, lens, COUNT(lens));
+}
+
+/* 60 stories share words but name no one in common (the entity gate keeps
+ * them apart): a shared word's posting list holds each of them, in the
+ * order they opened, up to posting_max (then the most recently opened),
+ * whichever classes it went through as it grew. */
+ParameterizedTest(uint32_t *len, cluster, a_list_keeps_every_story_as_it_grows)
+{
+	cfg.cluster.posting_max = *len;
+	stop();
+	start();
+	enum { N = 60 };
+	static char ids[N][16], titles[N][64], bodies[N][64];
+	struct item it[N];
+	for (int i = 0; i < N; i++) {
+		snprintf(ids[i], sizeof ids[i], "g%d", i);
+		snprintf(titles[i], sizeof titles[i], "Report %c%cq on %c%cx", 'a' + i % 26,
+		         'a' + i / 26, 'a' + i * 7 % 26, 'm' + i / 26);
+		snprintf(bodies[i], sizeof bodies[i], "Word came from Zu%c%c today.",
+		         'a' + i % 26, 'a' + i / 26);
+		it[i] = (struct item){ids[i], (int64_t)i * 60000, titles[i], bodies[i], NULL};
+	}
+	uint64_t st[N];
+	run(it, N, st);
+	for (int i = 1; i < N; i++)
+		cr_assert_neq(st[i], st[i - 1], "item %d opens a story", i);
+	size_t n;
+	unsigned char *p = save_cluster(cst, &n);
+	uint64_t list[64];
+	const uint32_t most = longest_list(p, n, list);
+	const uint32_t want = *len < N ? *len : N;
+	cr_assert_eq(most, want);
+	for (uint32_t j = 0; j < most; j++)
+		cr_assert_eq(list[j], st[N - want + j], "entry %u", j);
+	free(p);
 }

@@ -29,6 +29,12 @@ void wf_map_close(struct wf_map *m);
 /* wf_map_get: the value stored under key, or NULL. */
 void *wf_map_get(const struct wf_map *m, uint64_t key);
 
+/* wf_map_ref: where the value stored under key is, or NULL when absent;
+ * a non-NULL value stored there replaces it without changing the table
+ * (unlike wf_map_put, which may grow it first), until the next put or
+ * delete. */
+void **wf_map_ref(const struct wf_map *m, uint64_t key);
+
 /* wf_map_prefetch: start loading the slot where a look-up of key begins,
  * so that several look-ups' cache misses overlap.  Changes nothing. */
 void wf_map_prefetch(const struct wf_map *m, uint64_t key);
