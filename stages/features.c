@@ -660,7 +660,10 @@ static int article_features(struct features *ft, struct stemset *set,
 	memset(initials->h, 0, sizeof initials->h);
 	initials->used = 0;
 	find_initials(initials, a->body);
-	const struct lang_slot *l = lang_of(set, a->lang);
+	/* a copy, so that the loops keep its fields in registers: the stores
+	 * of terms and of the stem cache could alias the slot's */
+	const struct lang_slot *const slot = lang_of(set, a->lang);
+	const struct lang_slot lang = *slot, *const l = &lang;
 	const bool styled = title_styled(a);
 	/* The stem cache is larger than a core's L2 cache, and a look-up
 	 * that waits for memory costs more than the rest of the token's work:
