@@ -298,9 +298,13 @@ static int fingerprint(const struct wf_fingerprint_params *p, struct wf_arena *a
 		fp->n_numbers = scan_numbers(a->body + a->body_start, a->body_end - a->body_start,
 		                             fp->numbers, cap, p->seed);
 	}
+	/* a local: the stores of the hashes could alias p->seed, and XXH3
+	 * derives its keys for short inputs from the seed, loop-invariant
+	 * only so */
+	const uint64_t seed = p->seed;
 	for (uint32_t i = 0; i < n; i++) {
 		const char *s = a->norm + tok[i].off;
-		th64[i] = XXH3_64bits_withSeed(s, tok[i].len, p->seed);
+		th64[i] = XXH3_64bits_withSeed(s, tok[i].len, seed);
 		fp->words[i] = h32(th64[i]);
 		const char *digits;
 		/* a number has a digit (normalize keeps '.' and ',' only
@@ -310,7 +314,7 @@ static int fingerprint(const struct wf_fingerprint_params *p, struct wf_arena *a
 				fp->numbers[fp->n_numbers++] = h32(th64[i]);
 		} else if ((digits = number_word(s, tok[i].len))) {
 			fp->numbers[fp->n_numbers++] =
-				h32(XXH3_64bits_withSeed(digits, strlen(digits), p->seed));
+				h32(XXH3_64bits_withSeed(digits, strlen(digits), seed));
 		} else {
 			/* branch-free: capitals come and go unpredictably */
 			fp->names[fp->n_names] = h32(th64[i]);
@@ -324,7 +328,7 @@ static int fingerprint(const struct wf_fingerprint_params *p, struct wf_arena *a
 	if (first > 0 && !title_all_caps(a)) {
 		for (uint32_t i = 0; i < a->n_title_tokens; i++) {
 			const struct wf_token *t = &a->tokens[i];
-			uint32_t h = h32(XXH3_64bits_withSeed(a->norm + t->off, t->len, p->seed));
+			uint32_t h = h32(XXH3_64bits_withSeed(a->norm + t->off, t->len, seed));
 			fp->words[nw++] = h;
 			if ((t->flags & (WF_TOK_CAP | WF_TOK_ALLCAP)) && !(t->flags & WF_TOK_NUM))
 				fp->names[fp->n_names++] = h;
