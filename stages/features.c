@@ -221,28 +221,6 @@ static struct cache_set *cache_set_of(struct stemset *s, const struct lang_slot 
 	return &s->cache[((wh ^ l->seed) * 0x9E3779B97F4A7C15ull) >> (64 - CACHE_BITS)];
 }
 
-/* XXH3 of the stem of the case-folded word w[0..n). */
-static uint64_t stem_hash(struct stemset *s, const struct lang_slot *l,
-                          uint64_t wh, const char *w, size_t n)
-{
-	if (!l->st || n > STEM_MAX)
-		return wh;
-	const uint64_t key = wh ^ l->seed;
-	struct cache_set *c = cache_set_of(s, l, wh);
-	if (c->key[0] == key)
-		return c->stem[0];
-	if (c->key[1] == key)
-		return c->stem[1];
-	const sb_symbol *st = sb_stemmer_stem(l->st, (const sb_symbol *)w, (int)n);
-	/* NULL only when libstemmer is out of memory: keep the word */
-	const uint64_t h = st ? XXH3_64bits(st, (size_t)sb_stemmer_length(l->st)) : wh;
-	c->key[1] = c->key[0];
-	c->stem[1] = c->stem[0];
-	c->key[0] = key;
-	c->stem[0] = h;
-	return h;
-}
-
 /* ---- term lists ------------------------------------------------------- */
 
 struct bag {
@@ -383,6 +361,50 @@ static void set_add(uint64_t set[STOP_SLOTS], const char *w)
 	while (set[j] && set[j] != h)
 		j = (j + 1) & (STOP_SLOTS - 1);
 	set[j] = h;
+}
+
+/* The stem cache's value for an English stop word.  A real stem hash equal
+ * to it is never cached (see word_base), so in the cache it means a stop
+ * word and nothing else. */
+#define STOP_WORD UINT64_C(0)
+
+/* Whether the case-folded word w[0..n) (XXH3 wh) is a term, not an English
+ * stop word; if so, *base is the XXH3 of its stem.  The cache remembers stop
+ * words too: most of them then cost the look-up that a stem needs anyway,
+ * not a probe of the stop table as well. */
+static bool word_base(const struct features *ft, struct stemset *s, const struct lang_slot *l,
+                      uint64_t wh, const char *w, size_t n, uint64_t *base)
+{
+	if (!l->st || n > STEM_MAX) {
+		*base = wh;
+		return !(l->english && in_set(ft->stop, wh));
+	}
+	const uint64_t key = wh ^ l->seed;
+	struct cache_set *c = cache_set_of(s, l, wh);
+	uint64_t h;
+	if (c->key[0] == key) {
+		h = c->stem[0];
+	} else if (c->key[1] == key) {
+		h = c->stem[1];
+	} else {
+		if (l->english && in_set(ft->stop, wh)) {
+			h = STOP_WORD;
+		} else {
+			const sb_symbol *st = sb_stemmer_stem(l->st, (const sb_symbol *)w, (int)n);
+			/* NULL only when libstemmer is out of memory: keep the word */
+			h = st ? XXH3_64bits(st, (size_t)sb_stemmer_length(l->st)) : wh;
+			if (h == STOP_WORD) {
+				*base = h; /* a term all the same; not cached */
+				return true;
+			}
+		}
+		c->key[1] = c->key[0];
+		c->stem[1] = c->stem[0];
+		c->key[0] = key;
+		c->stem[0] = h;
+	}
+	*base = h;
+	return h != STOP_WORD;
 }
 
 /* Names in angle brackets in raw text: "<SRD>", "<Texas Commerce Bank>".
@@ -547,6 +569,57 @@ static bool title_styled(const struct wf_article *a)
 	return words && caps * 2 > words;
 }
 
+/* The terms of a's tokens [from, to), all of field f (the title or the
+ * body), into terms (with their hashes in hashes[from..to)), and their names
+ * into names.  A title styled in capitals or Title Case gives no names. */
+static inline void field_terms(const struct features *ft, struct stemset *set,
+                               const struct lang_slot *l, const struct wf_article *a,
+                               const uint64_t *hashes, uint32_t from, uint32_t to,
+                               enum wf_field f, bool styled, struct bag *terms,
+                               struct bag *names)
+{
+	/* the bags' counts in locals: the stores of terms could alias them */
+	struct bag t = *terms, e = *names;
+	for (uint32_t i = from; i < to; i++) {
+		const struct wf_token *k = &a->tokens[i];
+		const char *w = a->norm + k->off;
+		const uint64_t wh = hashes[i];
+		if (k->flags & (WF_TOK_NUM | WF_TOK_CJK)) {
+			/* taken as they are; no stop word has a digit or a CJK
+			 * character */
+			if (k->len < 2 && !(k->flags & WF_TOK_CJK))
+				continue;
+			if ((k->flags & WF_TOK_NUM) && i + 1 < to &&
+			    !(a->tokens[i + 1].flags & WF_TOK_NUM) && a->tokens[i + 1].len > 1) {
+				/* a figure with its unit, "618 mln": the two
+				 * tokens are adjacent in norm */
+				const size_t len = k->len + 1 + a->tokens[i + 1].len;
+				put(&t, f, XXH3_64bits(w, len));
+			}
+			put(&t, f, wh);
+			continue;
+		}
+		uint64_t base;
+		if (k->len < 2 || !word_base(ft, set, l, wh, w, k->len, &base))
+			continue;
+		put(&t, f, base);
+		/* a name: capitalised, but not as the first word of the title
+		 * or of a sentence of the body, nor anywhere in a styled title */
+		if (!(k->flags & (WF_TOK_CAP | WF_TOK_ALLCAP)) ||
+		    (f == WF_FIELD_TITLE && (styled || i == 0)) ||
+		    (l->english && in_set(ft->dates, wh)))
+			continue;
+		uint32_t *first = f == WF_FIELD_TITLE ? NULL : initial_slot(&set->initials, wh, false);
+		if (first && *first) {
+			(*first)--;
+			continue;
+		}
+		put(&e, WF_FIELD_ENTITY, base);
+	}
+	terms->n = t.n;
+	names->n = e.n;
+}
+
 static int article_features(struct features *ft, struct stemset *set,
                             struct wf_arena *arena, struct wf_article *a)
 {
@@ -587,52 +660,28 @@ static int article_features(struct features *ft, struct stemset *set,
 	memset(initials->h, 0, sizeof initials->h);
 	initials->used = 0;
 	find_initials(initials, a->body);
-	const struct lang_slot *l = lang_of(set, a->lang);
+	/* a copy, so that the loops keep its fields in registers: the stores
+	 * of terms and of the stem cache could alias the slot's */
+	const struct lang_slot *const slot = lang_of(set, a->lang);
+	const struct lang_slot lang = *slot, *const l = &lang;
 	const bool styled = title_styled(a);
 	/* The stem cache is larger than a core's L2 cache, and a look-up
 	 * that waits for memory costs more than the rest of the token's work:
 	 * all the words are hashed first, their cache entries fetched while
-	 * the following ones are hashed. */
+	 * the following ones are hashed.  Every token's entry: a line
+	 * fetched for a figure costs less than the test of whether it will
+	 * be read. */
 	for (uint32_t i = 0; i < nt + nb; i++) {
 		const struct wf_token *k = &a->tokens[i];
 		hashes[i] = XXH3_64bits(a->norm + k->off, k->len);
-		if (l->st && k->len > 1 && !(k->flags & (WF_TOK_NUM | WF_TOK_CJK)))
-			PREFETCH(cache_set_of(set, l, hashes[i]));
+		PREFETCH(cache_set_of(set, l, hashes[i]));
 	}
-	for (uint32_t i = 0; i < nt + nb; i++) {
-		const struct wf_token *k = &a->tokens[i];
-		const char *w = a->norm + k->off;
-		const bool in_title = i < nt;
-		const uint64_t wh = hashes[i];
-		const bool cjk = k->flags & WF_TOK_CJK;
-		if (k->len < 2 && !cjk)
-			continue;
-		const bool stop = l->english && in_set(ft->stop, wh);
-		const enum wf_field field = in_title ? WF_FIELD_TITLE : WF_FIELD_BODY;
-		if ((k->flags & WF_TOK_NUM) && i + 1 < nt + nb && (i + 1 < nt) == in_title &&
-		    !(a->tokens[i + 1].flags & WF_TOK_NUM) && a->tokens[i + 1].len > 1) {
-			/* a figure with its unit, "618 mln": the two tokens are
-			 * adjacent in norm */
-			const size_t len = k->len + 1 + a->tokens[i + 1].len;
-			put(&bag[field], field, XXH3_64bits(w, len));
-		}
-		if (stop)
-			continue;
-		const bool plain = cjk || (k->flags & WF_TOK_NUM);
-		const uint64_t base = plain ? wh : stem_hash(set, l, wh, w, k->len);
-		put(&bag[field], field, base);
-		/* a name: capitalised, but not as the first word of the title
-		 * or of a sentence of the body, nor anywhere in a styled title */
-		if (plain || !(k->flags & (WF_TOK_CAP | WF_TOK_ALLCAP)) ||
-		    (in_title && (styled || i == 0)) || (l->english && in_set(ft->dates, wh)))
-			continue;
-		uint32_t *first = in_title ? NULL : initial_slot(initials, wh, false);
-		if (first && *first) {
-			(*first)--;
-			continue;
-		}
-		put(&bag[WF_FIELD_ENTITY], WF_FIELD_ENTITY, base);
-	}
+	/* the title's tokens, then the body's: the field, hence the bag, is
+	 * fixed through each loop */
+	field_terms(ft, set, l, a, hashes, 0, nt, WF_FIELD_TITLE, styled, &bag[WF_FIELD_TITLE],
+	            &bag[WF_FIELD_ENTITY]);
+	field_terms(ft, set, l, a, hashes, nt, nt + nb, WF_FIELD_BODY, false, &bag[WF_FIELD_BODY],
+	            &bag[WF_FIELD_ENTITY]);
 	bracket_names(&bag[WF_FIELD_ENTITY], a->title);
 	bracket_names(&bag[WF_FIELD_ENTITY], a->body);
 	/* sorted from the scratch into the arena, the fields one after the

@@ -1,6 +1,7 @@
 /* fingerprint.c — shingles, MinHash and facts (parallel stage). */
 #include "wirefold/fingerprint.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -42,51 +43,59 @@ static bool is_number(const char *s, uint32_t len)
 }
 
 /* Spelled-out numbers, so that "nine pct" and "9 percent" carry one fact.
- * A row a length, from three letters to nine, with the sets of its words'
- * first and second letters: the lookup runs for every token, and those sets
- * rule out almost all of them before any compare. */
-#define L(c) (1u << ((c) - 'a'))
+ * A row a length, from three letters to nine. */
 static const struct number_row {
-	uint32_t firsts, seconds; /* L(first/second letter) of each word */
 	struct number_word {
 		const char *w; /* NULL ends the row */
 		const char *digits;
 	} words[7];
 } number_words[] = {
-	{L('o') | L('t') | L('s'), L('n') | L('w') | L('i') | L('e'),
-	 {{"one", "1"}, {"two", "2"}, {"six", "6"}, {"ten", "10"}}},
-	{L('z') | L('f') | L('n'), L('e') | L('o') | L('i'),
-	 {{"zero", "0"}, {"four", "4"}, {"five", "5"}, {"nine", "9"}}},
-	{L('t') | L('s') | L('e') | L('f'), L('h') | L('e') | L('i') | L('o'),
-	 {{"three", "3"}, {"seven", "7"}, {"eight", "8"}, {"forty", "40"},
-	  {"fifty", "50"}, {"sixty", "60"}}},
-	{L('e') | L('t') | L('n'), L('l') | L('w') | L('h') | L('i'),
-	 {{"eleven", "11"}, {"twelve", "12"}, {"twenty", "20"}, {"thirty", "30"},
+	{{{"one", "1"}, {"two", "2"}, {"six", "6"}, {"ten", "10"}}},
+	{{{"zero", "0"}, {"four", "4"}, {"five", "5"}, {"nine", "9"}}},
+	{{{"three", "3"}, {"seven", "7"}, {"eight", "8"}, {"forty", "40"}, {"fifty", "50"},
+	  {"sixty", "60"}}},
+	{{{"eleven", "11"}, {"twelve", "12"}, {"twenty", "20"}, {"thirty", "30"},
 	  {"eighty", "80"}, {"ninety", "90"}}},
-	{L('f') | L('s'), L('i') | L('e'),
-	 {{"fifteen", "15"}, {"sixteen", "16"}, {"seventy", "70"}}},
-	{L('t') | L('f') | L('e') | L('n'), L('h') | L('o') | L('i'),
-	 {{"thirteen", "13"}, {"fourteen", "14"}, {"eighteen", "18"},
-	  {"nineteen", "19"}}},
-	{L('s'), L('e'), {{"seventeen", "17"}}},
-	{0, 0, {{NULL, NULL}}}, /* any other length */
+	{{{"fifteen", "15"}, {"sixteen", "16"}, {"seventy", "70"}}},
+	{{{"thirteen", "13"}, {"fourteen", "14"}, {"eighteen", "18"}, {"nineteen", "19"}}},
+	{{{"seventeen", "17"}}},
+	{{{NULL, NULL}}}, /* any other length */
 };
-#undef L
 
-/* Whether byte c is a lower-case letter in the set of L() bits. */
-static bool in_letters(uint32_t set, char c)
-{
-	const unsigned i = (unsigned char)c - 'a';
-	/* one branch for the caller, not two: the outcome is hard to predict */
-	return (i < 26) & (set >> (i % 32) & 1);
-}
+/* The lengths of number words (bit 3 to bit 9) by first letter, and by
+ * second letter, indexed by the letter's place after 'a' modulo 32: the
+ * look-up runs for every token, and a token whose letters share no length
+ * is no number word (one test rules out almost all).  Bytes that are no
+ * letter alias letters here; the compare of number_word tells. */
+#define N(len) (1u << (len))
+static const uint16_t number_firsts[32] = {
+	['e' - 'a'] = N(5) | N(6) | N(8),       ['f' - 'a'] = N(4) | N(5) | N(7) | N(8),
+	['n' - 'a'] = N(4) | N(6) | N(8),       ['o' - 'a'] = N(3),
+	['s' - 'a'] = N(3) | N(5) | N(7) | N(9), ['t' - 'a'] = N(3) | N(5) | N(6) | N(8),
+	['z' - 'a'] = N(4),
+};
+static const uint16_t number_seconds[32] = {
+	['e' - 'a'] = N(3) | N(4) | N(5) | N(7) | N(9),
+	['h' - 'a'] = N(5) | N(6) | N(8),
+	['i' - 'a'] = N(3) | N(4) | N(5) | N(6) | N(7) | N(8),
+	['l' - 'a'] = N(6),
+	['n' - 'a'] = N(3),
+	['o' - 'a'] = N(4) | N(5) | N(8),
+	['w' - 'a'] = N(3) | N(6),
+};
+#undef N
 
-/* The value of a number word, in digits, or NULL. */
+/* The value of a number word, in digits, or NULL.  s is a token of norm,
+ * which ends in a NUL (asserted in fingerprint): a byte follows even a
+ * one-byte token. */
 static const char *number_word(const char *s, uint32_t len)
 {
-	const struct number_row *row = &number_words[len - 3 < 7 ? len - 3 : 7];
-	if (!len || !in_letters(row->firsts, s[0]) || !in_letters(row->seconds, s[1]))
+	const unsigned c0 = (unsigned char)s[0] - 'a', c1 = (unsigned char)s[1] - 'a';
+	/* lengths past 15 alias shorter ones: the row of "any other
+	 * length" has no words */
+	if (!((number_firsts[c0 % 32] & number_seconds[c1 % 32]) >> (len % 16) & 1))
 		return NULL;
+	const struct number_row *row = &number_words[len - 3 < 7 ? len - 3 : 7];
 	for (const struct number_word *w = row->words; w->w; w++)
 		if (w->w[0] == s[0]) {
 			/* inline: most differ at the second letter */
@@ -246,6 +255,7 @@ static int fingerprint(const struct wf_fingerprint_params *p, struct wf_arena *a
                        struct wf_article *a, uint64_t *scratch)
 {
 	struct wf_fingerprint *fp = &a->fp;
+	assert(!a->norm || a->norm[a->norm_len] == '\0'); /* number_word reads on */
 	memset(fp, 0, sizeof *fp);
 	XXH128_hash_t th = XXH3_128bits_withSeed(a->norm, a->norm_len, p->seed);
 	fp->text_hash[0] = th.low64;
@@ -288,9 +298,13 @@ static int fingerprint(const struct wf_fingerprint_params *p, struct wf_arena *a
 		fp->n_numbers = scan_numbers(a->body + a->body_start, a->body_end - a->body_start,
 		                             fp->numbers, cap, p->seed);
 	}
+	/* a local: the stores of the hashes could alias p->seed, and XXH3
+	 * derives its keys for short inputs from the seed, loop-invariant
+	 * only so */
+	const uint64_t seed = p->seed;
 	for (uint32_t i = 0; i < n; i++) {
 		const char *s = a->norm + tok[i].off;
-		th64[i] = XXH3_64bits_withSeed(s, tok[i].len, p->seed);
+		th64[i] = XXH3_64bits_withSeed(s, tok[i].len, seed);
 		fp->words[i] = h32(th64[i]);
 		const char *digits;
 		/* a number has a digit (normalize keeps '.' and ',' only
@@ -300,7 +314,7 @@ static int fingerprint(const struct wf_fingerprint_params *p, struct wf_arena *a
 				fp->numbers[fp->n_numbers++] = h32(th64[i]);
 		} else if ((digits = number_word(s, tok[i].len))) {
 			fp->numbers[fp->n_numbers++] =
-				h32(XXH3_64bits_withSeed(digits, strlen(digits), p->seed));
+				h32(XXH3_64bits_withSeed(digits, strlen(digits), seed));
 		} else {
 			/* branch-free: capitals come and go unpredictably */
 			fp->names[fp->n_names] = h32(th64[i]);
@@ -314,7 +328,7 @@ static int fingerprint(const struct wf_fingerprint_params *p, struct wf_arena *a
 	if (first > 0 && !title_all_caps(a)) {
 		for (uint32_t i = 0; i < a->n_title_tokens; i++) {
 			const struct wf_token *t = &a->tokens[i];
-			uint32_t h = h32(XXH3_64bits_withSeed(a->norm + t->off, t->len, p->seed));
+			uint32_t h = h32(XXH3_64bits_withSeed(a->norm + t->off, t->len, seed));
 			fp->words[nw++] = h;
 			if ((t->flags & (WF_TOK_CAP | WF_TOK_ALLCAP)) && !(t->flags & WF_TOK_NUM))
 				fp->names[fp->n_names++] = h;

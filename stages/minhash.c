@@ -6,6 +6,25 @@
 #include <stdbool.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#ifdef __SSE2__
+/* A bit for each of the bins s[0..16) that is filled: four compares packed
+ * into the sixteen lanes of one byte mask. */
+static uint16_t filled16(const uint32_t *s)
+{
+	const __m128i none = _mm_set1_epi32(-1);
+	__m128i e[4];
+	for (int i = 0; i < 4; i++)
+		e[i] = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(s + 4 * i)), none);
+	const __m128i bytes = _mm_packs_epi16(_mm_packs_epi32(e[0], e[1]),
+	                                      _mm_packs_epi32(e[2], e[3]));
+	return (uint16_t)~_mm_movemask_epi8(bytes);
+}
+#endif
+
 void wf_minhash_oph(const uint64_t *hashes, size_t n, uint32_t *sig, unsigned k,
                     uint64_t seed)
 {
@@ -13,9 +32,6 @@ void wf_minhash_oph(const uint64_t *hashes, size_t n, uint32_t *sig, unsigned k,
 		sig[i] = WF_MINHASH_EMPTY;
 	if (n == 0)
 		return;
-	/* a bit per bin: filled by an element (as opposed to densified) */
-	uint64_t filled[(1024 + 63) / 64] = {0};
-	bool track = k <= 1024;
 	for (size_t j = 0; j < n; j++) {
 		uint64_t h = wf_hash_finish(hashes[j] ^ seed);
 		unsigned bin = (unsigned)(((h >> 32) * (uint64_t)k) >> 32);
@@ -23,11 +39,26 @@ void wf_minhash_oph(const uint64_t *hashes, size_t n, uint32_t *sig, unsigned k,
 		v -= v == WF_MINHASH_EMPTY; /* keep the sentinel free */
 		/* branch-free: whether v is a new minimum is hard to predict */
 		sig[bin] = v < sig[bin] ? v : sig[bin];
-		if (track)
-			filled[bin / 64] |= 1ull << (bin % 64);
 	}
-	if (!track)
+	if (k > 1024)
 		return; /* huge k: leave empty bins (not used by wirefold) */
+	/* a bit per bin: filled by an element (as opposed to densified).  No
+	 * element leaves the sentinel in its bin, so the bins tell, and k
+	 * tests here cost less than a bit set for each of the n elements. */
+	uint64_t filled[1024 / 64];
+	for (unsigned q = 0; q * 64 < k; q++) {
+		const uint32_t *s = sig + q * 64;
+		const unsigned m = k - q * 64 < 64 ? k - q * 64 : 64;
+		uint64_t w = 0;
+		unsigned b = 0;
+#ifdef __SSE2__
+		for (; b + 16 <= m; b += 16)
+			w |= (uint64_t)filled16(s + b) << b;
+#endif
+		for (; b < m; b++)
+			w |= (uint64_t)(s[b] != WF_MINHASH_EMPTY) << b;
+		filled[q] = w;
+	}
 	/* the empty bins, found a word of bits at a time (whether a single
 	 * bin is empty is too random a branch) */
 	for (unsigned q = 0; q * 64 < k; q++) {

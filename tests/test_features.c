@@ -82,6 +82,31 @@ Test(features, stems_by_language_and_drops_stop_words)
 	wf_batch_free(b);
 }
 
+/* The stem cache remembers stop words: a cached one stays dropped, and
+ * stays a term in a language without a stop list, whichever came first. */
+Test(features, stop_words_cached_per_language)
+{
+	/* one batch, so one stemmer set and one cache */
+	struct wf_batch *b = wf_batch_new(8);
+	struct wf_article *en1 = add(b, "en", "The over", "the was the over");
+	struct wf_article *de = add(b, "de", "Was over", "the was over");
+	struct wf_article *en2 = add(b, "en-US", "Over the", "was the over");
+	struct wf_article *nl = add(b, "nl", "the", "over was");
+	cr_assert_eq(wf_features_stage.process(st, b), WF_FLOW_OK);
+	const struct wf_article *en[] = {en1, en2};
+	for (int i = 0; i < 2; i++)
+		for (int f = WF_FIELD_TITLE; f <= WF_FIELD_BODY; f++) {
+			cr_assert_eq(en[i]->feat.n[f], 0, "article %d field %d", i, f);
+			cr_assert_not(has(en[i], f, "the"));
+		}
+	cr_assert(has(de, WF_FIELD_TITLE, "was"));
+	cr_assert(has(de, WF_FIELD_BODY, "the"));
+	cr_assert_eq(tf(de, WF_FIELD_BODY, "was"), 1);
+	cr_assert(has(nl, WF_FIELD_TITLE, "the"));
+	cr_assert_eq(nl->feat.n[WF_FIELD_BODY], 2);
+	wf_batch_free(b);
+}
+
 Test(features, empty_language_is_english_unknown_is_unstemmed)
 {
 	struct wf_batch *b;

@@ -131,3 +131,38 @@ Test(fingerprint, a_headline_of_bare_symbols_is_sorted_in_room_of_its_own)
 		cr_assert_lt(a.fp.tickers[i - 1], a.fp.tickers[i]);
 	wf_arena_close(&arena);
 }
+
+/* Every number word up to ninety is its figure in digits, whatever its
+ * case; words that share its first letters, its length or its letters
+ * but one are not ("tan", "thirsty", "seventeens", "nin", one letter). */
+Test(fingerprint, number_words_are_figures)
+{
+	static const char *const words[][2] = {
+		{"zero", "0"},       {"one", "1"},       {"two", "2"},         {"three", "3"},
+		{"four", "4"},       {"five", "5"},      {"six", "6"},         {"seven", "7"},
+		{"eight", "8"},      {"nine", "9"},      {"ten", "10"},        {"eleven", "11"},
+		{"twelve", "12"},    {"thirteen", "13"}, {"fourteen", "14"},   {"fifteen", "15"},
+		{"sixteen", "16"},   {"seventeen", "17"}, {"eighteen", "18"},  {"nineteen", "19"},
+		{"twenty", "20"},    {"thirty", "30"},   {"forty", "40"},      {"fifty", "50"},
+		{"sixty", "60"},     {"seventy", "70"},  {"eighty", "80"},     {"ninety", "90"},
+	};
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+		char body[64];
+		snprintf(body, sizeof body, "Sales rose %s pct", words[i][0]);
+		const char *const want[] = {words[i][1]};
+		assert_figures(body, want, 1);
+		snprintf(body, sizeof body, "Sales rose %c%s pct", words[i][0][0] - 32,
+		         words[i][0] + 1);
+		assert_figures(body, want, 1);
+	}
+	static const char *const none[] = {
+		"tan", "tow", "sit", "sixs", "zeros", "fours", "fiver", "nin", "o", "t", "s",
+		"thirsty", "seventeens", "eighten", "fourty", "twentys", "elven", "onee",
+		"fifteenth", "niner", "ninetys", "sevn", "tree", "ffty", "sixtee",
+	};
+	for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
+		char body[64];
+		snprintf(body, sizeof body, "Sales rose %s pct", none[i]);
+		assert_figures(body, NULL, 0);
+	}
+}

@@ -1,5 +1,6 @@
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +45,63 @@ Test(minhash, a_set_is_identical_to_itself)
 		for (unsigned i = 0; i < K; i++)
 			cr_assert_neq(s1[i], WF_MINHASH_EMPTY, "bin %u not densified", i);
 	}
+}
+
+/* wf_minhash_oph as the header states it: each element's bin and value,
+ * then each empty bin copies the first filled one its seeded attempts
+ * pick, with a bit kept per element as it lands. */
+static void reference_oph(const uint64_t *h, size_t n, uint32_t *sig, unsigned k,
+                          uint64_t seed)
+{
+	static bool filled[4096];
+	for (unsigned i = 0; i < k; i++) {
+		sig[i] = WF_MINHASH_EMPTY;
+		filled[i] = false;
+	}
+	for (size_t j = 0; j < n; j++) {
+		const uint64_t x = wf_hash_finish(h[j] ^ seed);
+		const unsigned bin = (unsigned)(((x >> 32) * (uint64_t)k) >> 32);
+		uint32_t v = (uint32_t)x;
+		if (v == WF_MINHASH_EMPTY)
+			v--;
+		if (v < sig[bin])
+			sig[bin] = v;
+		filled[bin] = true;
+	}
+	if (n == 0 || k > 1024)
+		return;
+	for (unsigned i = 0; i < k; i++)
+		for (uint64_t attempt = 1; !filled[i]; attempt++) {
+			const uint64_t r = wf_hash_finish(seed ^ ((uint64_t)i << 32) ^ attempt);
+			const unsigned j = (unsigned)(((r >> 32) * (uint64_t)k) >> 32);
+			if (filled[j]) {
+				sig[i] = sig[j];
+				break;
+			}
+		}
+}
+
+/* Every k around the word and sixteen-bin steps of the filled bitmap, few
+ * and many elements (many empty bins, none), a repeated element. */
+Test(minhash, matches_the_reference_for_every_k_and_size)
+{
+	static const unsigned ks[] = {1, 2, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100,
+	                              127, 128, 129, 200, 256, 1000, 1024, 1025, 1500};
+	static const size_t ns[] = {0, 1, 2, 5, 38, 200, 1000, 5000};
+	static uint64_t h[5000];
+	static uint32_t got[1500], want[1500];
+	for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++)
+		for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++) {
+			const size_t n = ns[ni];
+			const uint64_t seed = next();
+			for (size_t j = 0; j < n; j++)
+				h[j] = next();
+			if (n > 3)
+				h[1] = h[0];
+			reference_oph(h, n, want, ks[ki], seed);
+			wf_minhash_oph(h, n, got, ks[ki], seed);
+			cr_assert_arr_eq(got, want, ks[ki] * sizeof *got, "k %u n %zu", ks[ki], n);
+		}
 }
 
 Test(minhash, similarity_is_symmetric_and_empty_sets_match_nothing)
