@@ -1,17 +1,18 @@
 /* parse.c — one JSON line to an article's fields (parallel stage).
  *
- * Two parsers, one result.  The fast path runs yajl's event parser over
- * the line and builds a small tree of `struct jv` nodes itself (no hash
- * tables, one arena copy of each string, which the article then keeps).
- * It takes only lines it is sure jansson would accept as they are: strict
- * UTF-8, no control bytes but tab, CR and LF, no \u0000 or surrogate
- * escape, no duplicate key, no number that overflows, a modest depth and
- * width.  Every other line — any line yajl rejects, any doubt — goes to
- * jansson (the reference), which gives the reason for a reject, and an
- * accepted one is copied into the same tree.  So the two agree by
- * construction on what is rejected and why; tests/test_parse.c checks that
- * they agree on everything (WF_PARSE_NO_FASTPATH).  yajl was measured
- * against jansson and json-c on the benchmark feed: docs/PERFORMANCE.md. */
+ * Two parsers, one result.  The fast path runs simdjson's DOM parser over
+ * the line (parse_simdjson.cc) and builds a small tree of `struct jv` nodes
+ * from it (jtree.h: no hash tables, one arena copy of each string, which
+ * the article then keeps).  It takes only lines it is sure jansson would
+ * accept as they are: strict UTF-8, no control bytes but tab, CR and LF, no
+ * \u0000 or surrogate escape, no duplicate key, no number that overflows, a
+ * modest depth and width.  Every other line — any line simdjson rejects,
+ * any doubt — goes to jansson (the reference), which gives the reason for a
+ * reject, and an accepted one is copied into the same tree.  So the two
+ * agree by construction on what is rejected and why; tests/test_parse.c
+ * checks that they agree on everything (WF_PARSE_NO_FASTPATH).  simdjson
+ * was measured against jansson, json-c and yajl on the benchmark feed:
+ * docs/PERFORMANCE.md. */
 #include "wirefold/parse.h"
 
 #include <assert.h>

@@ -714,8 +714,9 @@ static int agree(const char *what, const char *line, size_t n)
 	return cf;
 }
 
-/* Lines where the two parsers could part: what yajl takes and jansson does
- * not (form feeds, surrogates, overflow, bad UTF-8), escapes, nesting. */
+/* Lines where the parsers could part: what yajl or simdjson take and
+ * jansson does not (form feeds, surrogates, overflow, bad UTF-8), escapes,
+ * nesting. */
 static const char *const tricky_lines[] = {
 	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"t\"}\x0b",
 	"\x0c{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"t\"}",
