@@ -15,7 +15,8 @@
 // object with more than MEMBERS_MAX members goes to jansson.
 //
 // One parser per thread, kept for the thread's life: it grows to the
-// longest line seen and then parses without allocating.  parse() copies the
+// longest line seen (up to LINE_MAX_BYTES) and then parses without
+// allocating.  parse() copies the
 // line into the parser's own padded buffer (SIMDJSON_PADDING bytes after
 // it), so the caller's line needs no padding.  No exception crosses into C:
 // only simdjson's error-code API is used, and the file is built with
@@ -44,6 +45,11 @@ struct walk {
 	bool nomem;
 };
 
+// The parser keeps buffers of about 15 bytes per byte of the longest line
+// it has parsed (tape, structural indexes, strings, the padded copy) for
+// its thread's life; longer lines, rare, go to jansson, which frees.
+constexpr size_t LINE_MAX_BYTES = 256 * 1024;
+
 thread_local dom::parser parser;
 
 // Whether an earlier member of object p is named key.
@@ -63,8 +69,10 @@ int add(walk &w, uint32_t p, std::string_view key, dom::element v, unsigned dept
 {
 	jdoc *d = w.doc;
 	const uint32_t i = doc_new(d);
-	if (!i)
+	if (!i) {
+		w.nomem = true;
 		return UNSURE;
+	}
 	if (p && d->v[p].type == J_OBJECT) {
 		d->v[i].key = key.data();
 		d->v[i].key_len = static_cast<uint32_t>(key.size());
@@ -142,6 +150,8 @@ int add(walk &w, uint32_t p, std::string_view key, dom::element v, unsigned dept
 extern "C" int wf_parse_simdjson(wf_arena *arena, const char *line, size_t len,
                                  jdoc *d)
 {
+	if (len > LINE_MAX_BYTES)
+		return UNSURE;
 	dom::element root;
 	if (parser.parse(line, len).get(root) != simdjson::SUCCESS ||
 	    root.type() != dom::element_type::OBJECT)
