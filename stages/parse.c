@@ -1,24 +1,24 @@
 /* parse.c — one JSON line to an article's fields (parallel stage).
  *
- * Two parsers, one result.  The fast path runs yajl's event parser over
- * the line and builds a small tree of `struct jv` nodes itself (no hash
- * tables, one arena copy of each string, which the article then keeps).
- * It takes only lines it is sure jansson would accept as they are: strict
- * UTF-8, no control bytes but tab, CR and LF, no \u0000 or surrogate
- * escape, no duplicate key, no number that overflows, a modest depth and
- * width.  Every other line — any line yajl rejects, any doubt — goes to
- * jansson (the reference), which gives the reason for a reject, and an
- * accepted one is copied into the same tree.  So the two agree by
- * construction on what is rejected and why; tests/test_parse.c checks that
- * they agree on everything (WF_PARSE_NO_FASTPATH).  yajl was measured
- * against jansson and json-c on the benchmark feed: docs/PERFORMANCE.md. */
+ * Two parsers, one result.  The fast path runs simdjson's DOM parser over
+ * the line (parse_simdjson.cc) and builds a small tree of `struct jv` nodes
+ * from it (jtree.h: no hash tables, one arena copy of each string, which
+ * the article then keeps).  It takes only lines it is sure jansson would
+ * accept as they are: strict UTF-8, no control bytes but tab, CR and LF, no
+ * \u0000 or surrogate escape, no duplicate key, no number that overflows, a
+ * modest depth and width.  Every other line — any line simdjson rejects,
+ * any doubt — goes to jansson (the reference), which gives the reason for a
+ * reject, and an accepted one is copied into the same tree.  So the two
+ * agree by construction on what is rejected and why; tests/test_parse.c
+ * checks that they agree on everything (WF_PARSE_NO_FASTPATH).  simdjson
+ * was measured against jansson, json-c and yajl on the benchmark feed:
+ * docs/PERFORMANCE.md. */
 #include "wirefold/parse.h"
 
 #include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
-#include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -28,7 +28,6 @@
 #include <strings.h>
 
 #include <jansson.h>
-#include <yajl/yajl_parse.h>
 
 #include "wirefold/arena.h"
 #include "wirefold/article.h"
@@ -39,97 +38,15 @@
 #include "wirefold/stage.h"
 #include "wirefold/timeparse.h"
 
+#include "jtree.h"
+
 #if defined(__GNUC__)
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
 #else
 #define PRINTF_LIKE(f, a)
 #endif
 
-/* ---- the tree both parsers build ---------------------------------------- */
-
-enum jtype { J_NULL, J_FALSE, J_TRUE, J_INT, J_REAL, J_STRING, J_ARRAY, J_OBJECT };
-
-/* A JSON value; members and elements are linked by index, 0 meaning none. */
-struct jv {
-	const char *key;  /* member name when the parent is an object (not
-	                   * NUL-terminated: key_len bytes) */
-	uint32_t key_len;
-	uint8_t type;     /* enum jtype */
-	bool owned;       /* str.s is an arena copy, the article may keep it */
-	uint32_t next;    /* next member or element */
-	uint32_t child;   /* first member or element */
-	uint32_t last;    /* last member or element (while building) */
-	uint32_t count;   /* members or elements */
-	union {
-		struct {
-			const char *s; /* NUL-terminated, no NUL inside */
-			size_t len;
-		} str;
-		int64_t i;
-		double d;
-	} u;
-};
-
-enum {
-	DOC_INLINE = 64, /* nodes before spilling to the heap */
-	DEPTH_MAX = 32,  /* deeper lines go to jansson */
-	MEMBERS_MAX = 64, /* wider objects go to jansson (its duplicate check
-	                   * hashes; ours compares with every earlier key) */
-	NUMBER_MAX = 64,  /* longer number literals go to jansson */
-};
-
-/* The nodes of one line: v[0] is unused so that index 0 can mean none,
- * v[1] is the root. */
-struct jdoc {
-	struct jv *v;
-	uint32_t n, cap;
-	struct jv v0[DOC_INLINE];
-};
-
-static void doc_init(struct jdoc *d)
-{
-	d->v = d->v0;
-	d->n = 1;
-	d->cap = DOC_INLINE;
-}
-
-static void doc_close(struct jdoc *d)
-{
-	if (d->v != d->v0)
-		free(d->v);
-}
-
-/* A new zeroed node; its index, or 0 when out of memory. */
-static uint32_t doc_new(struct jdoc *d)
-{
-	if (d->n == d->cap) {
-		if (d->cap > UINT32_MAX / 2)
-			return 0;
-		uint32_t cap = d->cap * 2;
-		struct jv *v = d->v == d->v0 ? malloc(cap * sizeof *v)
-		                             : realloc(d->v, cap * sizeof *v);
-		if (!v)
-			return 0;
-		if (d->v == d->v0)
-			memcpy(v, d->v0, d->n * sizeof *v);
-		d->v = v;
-		d->cap = cap;
-	}
-	memset(&d->v[d->n], 0, sizeof d->v[0]);
-	return d->n++;
-}
-
-/* Append node i to container p. */
-static void doc_link(struct jdoc *d, uint32_t p, uint32_t i)
-{
-	struct jv *pv = &d->v[p];
-	if (pv->last)
-		d->v[pv->last].next = i;
-	else
-		pv->child = i;
-	pv->last = i;
-	pv->count++;
-}
+/* ---- the tree both parsers build (jtree.h) ------------------------------ */
 
 static const struct jv *jfirst(const struct jdoc *d, const struct jv *v)
 {
@@ -636,324 +553,42 @@ static int read_fields(struct ctx *c, struct fields *f)
 	return 0;
 }
 
-/* ---- the fast path: yajl ------------------------------------------------ */
+/* ---- the fast path: simdjson (parse_simdjson.cc) ------------------------ */
 
-
-/* Where the first byte >= 0x80, < 0x20 or '\\' from s[i] is, or where the
- * rest of s[i..n) shorter than sixteen bytes begins: sixteen bytes are
- * compared at once where the compiler allows (SSE2 on x86-64; as signed
- * bytes, >= 0x80 is below 0x20 too).  Without that, i.  Most of a line is
- * plain text between such bytes. */
-static size_t next_special(const unsigned char *s, size_t i, size_t n)
+/* True when no \u escape in s[0..n) is of NUL or of a surrogate: simdjson
+ * would put a NUL inside a string (jansson rejects \u0000), and the lines
+ * with a surrogate escape, paired or not, are few enough to leave to
+ * jansson.  Everything else jansson checks (UTF-8, control bytes, numbers)
+ * simdjson checks as strictly, or wf_parse_simdjson does. */
+static bool plain_escapes(const char *s, size_t n)
 {
-	assert(i <= n);
-#ifdef WF_SCAN16
-	for (; n - i >= sizeof(wf_sbytes16); i += sizeof(wf_sbytes16)) {
-		wf_sbytes16 v;
-		memcpy(&v, s + i, sizeof v);
-		const wf_sbytes16 hit = (v < 0x20) | (v == '\\');
-		const unsigned k = wf_scan16_first(&hit);
-		if (k < 16)
-			return i + k;
-	}
-#else
-	(void)s;
-	(void)n;
-#endif
-	return i;
-}
-
-/* True when s[0..n) is strict UTF-8 (as jansson checks it) with no control
- * byte but tab, LF and CR, and no \u escape of NUL or of a surrogate: the
- * checks yajl (with its own, laxer, UTF-8 check off) does not make. */
-static bool plain_text(const unsigned char *s, size_t n)
-{
-	const uint64_t ones = UINT64_C(0x0101010101010101);
-	const uint64_t highs = UINT64_C(0x8080808080808080);
-	size_t i = 0;
-	/* i passes n when a '\\' is the last byte */
-	while (i < n && (i = next_special(s, i, n)) < n) {
-		if (n - i >= 8) {
-			uint64_t w;
-			memcpy(&w, s + i, 8);
-			/* a byte >= 0x80, < 0x20 or '\\' */
-			uint64_t bs = w ^ (ones * '\\');
-			if (!((w | ((w - ones * 0x20) & ~w) | ((bs - ones) & ~bs)) & highs)) {
-				i += 8;
-				continue;
-			}
+	const char *end = s + n;
+	const char *p = s;
+	while ((p = memchr(p, '\\', (size_t)(end - p))) != NULL) {
+		if (end - p < 2)
+			return false;
+		if (p[1] != 'u') {
+			p += 2; /* the escaped byte, whatever it is */
+			continue;
 		}
-		const unsigned char ch = s[i];
-		if (ch >= 0x80) {
-			size_t l = utf8_seq(s + i, n - i);
-			if (!l)
+		if (end - p < 6)
+			return false;
+		unsigned cp = 0;
+		for (int k = 2; k < 6; k++) {
+			const unsigned char h = (unsigned char)p[k];
+			const unsigned d = h >= '0' && h <= '9'   ? h - '0'
+			                   : h >= 'a' && h <= 'f' ? h - 'a' + 10
+			                   : h >= 'A' && h <= 'F' ? h - 'A' + 10
+			                                          : 16;
+			if (d == 16)
 				return false;
-			i += l;
-		} else if (ch < 0x20) {
-			if (ch != '\t' && ch != '\n' && ch != '\r')
-				return false;
-			i++;
-		} else if (ch == '\\') {
-			if (i + 1 < n && s[i + 1] == 'u') {
-				if (n - i < 6)
-					return false;
-				unsigned cp = 0;
-				for (size_t k = 2; k < 6; k++) {
-					unsigned char h = s[i + k];
-					unsigned d = h >= '0' && h <= '9'   ? h - '0'
-					             : h >= 'a' && h <= 'f' ? h - 'a' + 10
-					             : h >= 'A' && h <= 'F' ? h - 'A' + 10
-					                                    : 16;
-					if (d == 16)
-						return false;
-					cp = cp << 4 | d;
-				}
-				if (cp == 0 || (cp >= 0xd800 && cp <= 0xdfff))
-					return false;
-				i += 6;
-			} else {
-				i += 2; /* the escaped byte, whatever it is */
-			}
-		} else {
-			i++;
+			cp = cp << 4 | d;
 		}
+		if (cp == 0 || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		p += 6;
 	}
 	return true;
-}
-
-/* yajl's events, building the tree. */
-struct builder {
-	struct jdoc *doc;
-	struct wf_arena *arena;
-	const char *line;
-	size_t len;
-	uint32_t open[DEPTH_MAX]; /* the containers being filled */
-	unsigned depth;
-	const char *key; /* the member name read last */
-	uint32_t key_len;
-	bool nomem;
-};
-
-/* A new node for a value; 0 stops the parse (out of memory). */
-static uint32_t add_value(struct builder *b, enum jtype type)
-{
-	struct jdoc *d = b->doc;
-	uint32_t i = doc_new(d);
-	if (!i) {
-		b->nomem = true;
-		return 0;
-	}
-	d->v[i].type = (uint8_t)type;
-	if (b->depth > 0) {
-		uint32_t p = b->open[b->depth - 1];
-		if (d->v[p].type == J_OBJECT) {
-			d->v[i].key = b->key;
-			d->v[i].key_len = b->key_len;
-		}
-		doc_link(d, p, i);
-	}
-	return i;
-}
-
-static int on_null(void *ctx)
-{
-	return add_value(ctx, J_NULL) != 0;
-}
-
-static int on_boolean(void *ctx, int v)
-{
-	return add_value(ctx, v ? J_TRUE : J_FALSE) != 0;
-}
-
-/* A number as jansson reads it: an integer unless it has a fraction or an
- * exponent; one that overflows is left to jansson, which rejects it. */
-static int on_number(void *ctx, const char *s, size_t len)
-{
-	struct builder *b = ctx;
-	char text[NUMBER_MAX];
-	if (len >= sizeof text)
-		return 0;
-	memcpy(text, s, len);
-	text[len] = '\0';
-	bool real = memchr(s, '.', len) || memchr(s, 'e', len) || memchr(s, 'E', len);
-	errno = 0;
-	char *end;
-	int64_t iv = 0;
-	double dv = 0;
-	if (real) {
-		dv = strtod(text, &end);
-		if (errno == ERANGE && (dv == HUGE_VAL || dv == -HUGE_VAL))
-			return 0;
-	} else {
-		long long ll = strtoll(text, &end, 10);
-		if (errno == ERANGE)
-			return 0;
-		iv = ll;
-	}
-	if (end != text + len)
-		return 0;
-	uint32_t i = add_value(b, real ? J_REAL : J_INT);
-	if (!i)
-		return 0;
-	if (real)
-		b->doc->v[i].u.d = dv;
-	else
-		b->doc->v[i].u.i = iv;
-	return 1;
-}
-
-static int on_string(void *ctx, const unsigned char *s, size_t len)
-{
-	struct builder *b = ctx;
-	char *copy = wf_arena_strndup(b->arena, (const char *)s, len);
-	uint32_t i = copy ? add_value(b, J_STRING) : 0;
-	if (!i) {
-		b->nomem = true;
-		return 0;
-	}
-	struct jv *v = &b->doc->v[i];
-	v->owned = true;
-	v->u.str.s = copy;
-	v->u.str.len = len;
-	return 1;
-}
-
-static int on_open(struct builder *b, enum jtype type)
-{
-	if (b->depth == DEPTH_MAX)
-		return 0;
-	uint32_t i = add_value(b, type);
-	if (!i)
-		return 0;
-	b->open[b->depth++] = i;
-	return 1;
-}
-
-static int on_start_map(void *ctx)
-{
-	return on_open(ctx, J_OBJECT);
-}
-
-static int on_start_array(void *ctx)
-{
-	return on_open(ctx, J_ARRAY);
-}
-
-static int on_close(void *ctx)
-{
-	struct builder *b = ctx;
-	assert(b->depth > 0);
-	b->depth--;
-	return 1;
-}
-
-/* A member name: stop at a repeat (jansson names the error). */
-static int on_key(void *ctx, const unsigned char *s, size_t len)
-{
-	struct builder *b = ctx;
-	const struct jdoc *d = b->doc;
-	const struct jv *obj = &d->v[b->open[b->depth - 1]];
-	if (obj->count >= MEMBERS_MAX || len > UINT32_MAX)
-		return 0;
-	for (const struct jv *m = jfirst(d, obj); m; m = jnext(d, m))
-		if (m->key_len == len && memcmp(m->key, s, len) == 0)
-			return 0;
-	const char *key = (const char *)s;
-	if (key < b->line || key + len > b->line + b->len) {
-		/* unescaped into yajl's buffer, which the next string reuses */
-		key = wf_arena_strndup(b->arena, key, len);
-		if (!key) {
-			b->nomem = true;
-			return 0;
-		}
-	}
-	b->key = key;
-	b->key_len = (uint32_t)len;
-	return 1;
-}
-
-static const yajl_callbacks events = {
-	.yajl_null = on_null,
-	.yajl_boolean = on_boolean,
-	.yajl_number = on_number,
-	.yajl_string = on_string,
-	.yajl_start_map = on_start_map,
-	.yajl_map_key = on_key,
-	.yajl_end_map = on_close,
-	.yajl_start_array = on_start_array,
-	.yajl_end_array = on_close,
-};
-
-/* yajl does not check its allocations (under a memory limit it writes
- * through NULL), so its memory comes from these: each block is listed, and
- * when malloc fails, the blocks are freed and the parse jumps back to
- * fast_parse, which leaves the line to jansson (which checks). */
-struct yblock {
-	struct yblock *prev, *next;
-};
-
-struct yheap {
-	jmp_buf out;
-	struct yblock head; /* a ring */
-};
-
-static void y_link(struct yheap *y, struct yblock *b)
-{
-	b->prev = &y->head;
-	b->next = y->head.next;
-	b->next->prev = b;
-	y->head.next = b;
-}
-
-static void y_unlink(struct yblock *b)
-{
-	b->prev->next = b->next;
-	b->next->prev = b->prev;
-}
-
-static void y_release(struct yheap *y)
-{
-	while (y->head.next != &y->head) {
-		struct yblock *b = y->head.next;
-		y_unlink(b);
-		free(b);
-	}
-}
-
-static void *y_malloc(void *ctx, size_t n)
-{
-	struct yheap *y = ctx;
-	struct yblock *b = malloc(sizeof *b + n);
-	if (!b)
-		longjmp(y->out, 1);
-	y_link(y, b);
-	return b + 1;
-}
-
-static void *y_realloc(void *ctx, void *p, size_t n)
-{
-	struct yheap *y = ctx;
-	if (!p)
-		return y_malloc(ctx, n);
-	struct yblock *b = (struct yblock *)p - 1;
-	y_unlink(b);
-	struct yblock *nb = realloc(b, sizeof *nb + n);
-	if (!nb) {
-		y_link(y, b);
-		longjmp(y->out, 1);
-	}
-	y_link(y, nb);
-	return nb + 1;
-}
-
-static void y_free(void *ctx, void *p)
-{
-	(void)ctx;
-	if (p) {
-		struct yblock *b = (struct yblock *)p - 1;
-		y_unlink(b);
-		free(b);
-	}
 }
 
 /* Build d from the line when sure jansson would take it as it is: 0, the
@@ -961,36 +596,9 @@ static void y_free(void *ctx, void *p)
 static int fast_parse(struct wf_arena *arena, const char *line, size_t len,
                       struct jdoc *d)
 {
-	if (!plain_text((const unsigned char *)line, len))
+	if (!plain_escapes(line, len))
 		return 1;
-	struct builder b = {.doc = d, .arena = arena, .line = line, .len = len};
-	/* on the heap: what longjmp comes back to must not be a local that
-	 * changed since setjmp */
-	struct yheap *y = malloc(sizeof *y);
-	if (!y)
-		return 1;
-	y->head.prev = y->head.next = &y->head;
-	yajl_alloc_funcs heap = {y_malloc, y_realloc, y_free, y};
-	if (setjmp(y->out)) {
-		y_release(y);
-		free(y);
-		return 1;
-	}
-	yajl_handle h = yajl_alloc(&events, &heap, &b);
-	if (!h) {
-		free(y);
-		return 1;
-	}
-	yajl_config(h, yajl_dont_validate_strings, 1); /* plain_text did */
-	yajl_status st = yajl_parse(h, (const unsigned char *)line, len);
-	if (st == yajl_status_ok)
-		st = yajl_complete_parse(h);
-	yajl_free(h);
-	y_release(y); /* nothing, unless yajl forgot a block */
-	free(y);
-	if (b.nomem)
-		return WF_ENOMEM;
-	return st == yajl_status_ok && d->n > 1 && d->v[1].type == J_OBJECT ? 0 : 1;
+	return wf_parse_simdjson(arena, line, len, d);
 }
 
 /* ---- the reference: jansson --------------------------------------------- */

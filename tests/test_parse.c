@@ -714,8 +714,9 @@ static int agree(const char *what, const char *line, size_t n)
 	return cf;
 }
 
-/* Lines where the two parsers could part: what yajl takes and jansson does
- * not (form feeds, surrogates, overflow, bad UTF-8), escapes, nesting. */
+/* Lines where the parsers could part: what yajl or simdjson take and
+ * jansson does not (form feeds, surrogates, overflow, bad UTF-8), escapes,
+ * nesting. */
 static const char *const tricky_lines[] = {
 	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"t\"}\x0b",
 	"\x0c{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"t\"}",
@@ -761,6 +762,43 @@ static const char *const tricky_lines[] = {
 	"{\"uri\": \"u\", \"versioncreated\": \"2023-11-21\", \"headlines\": [], \"bodies\": [], \"title\": \"t\"}",
 	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"t\", \"deep\": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
 	"[1, 2]", "\"s\"", "42", "null", "true", "{}", "{\"id\": {\"deep\": [1]}}",
+	/* simdjson's traps: what its DOM takes and jansson does not, or reads
+	 * otherwise */
+	"{\"id\": \"a\", \"time\": 18446744073709551616, \"title\": \"t\"}",
+	"{\"id\": \"a\", \"time\": 18446744073709551615, \"title\": \"t\"}",
+	"{\"id\": \"a\", \"time\": 9223372036854775808, \"title\": \"t\"}",
+	"{\"id\": \"a\", \"time\": -9223372036854775809, \"title\": \"t\"}",
+	"{\"uri\": \"u\", \"version\": 18446744073709551615, \"versioncreated\": \"2023-11-21\", \"headline\": \"t\"}",
+	"{\"uri\": \"u\", \"version\": -0, \"versioncreated\": \"2023-11-21\", \"headline\": \"t\"}",
+	"{\"uri\": \"u\", \"version\": -0.0, \"versioncreated\": \"2023-11-21\", \"headline\": \"t\"}",
+	"{\"uri\": \"u\", \"version\": -0e3, \"versioncreated\": \"2023-11-21\", \"headline\": \"t\"}",
+	"{\"uri\": \"u\", \"version\": 0, \"versioncreated\": \"2023-11-21\", \"headline\": \"t\"}",
+	"{\"id\": \"a\", \"time\": 1.7976931348623157e308, \"title\": \"t\"}",
+	"{\"id\": \"a\", \"time\": 1.7976931348623159e308, \"title\": \"t\"}",
+	"{\"id\": \"a\", \"time\": 4.9e-324, \"title\": \"t\"}",
+	"{\"id\": \"a\", \"time\": 2.4703282292062327e-324, \"title\": \"t\"}",
+	"{\"id\": \"a\", \"time\": 1700561730.12345678901234567890123456789012345678901234567890123456789, \"title\": \"t\"}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"t\", \"x\": [[{\"a\": {\"b\": {\"c\": {\"k\": 1, \"k\": 1}}}}]]}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"t\", \"x\": {\"\\u006b\": 1, \"k\": 2}}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"t\", \"x\": {\"k\\u0000\": 1, \"k\": 2}}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"t\", \"x\": [[[[[[\"\\u0000\"]]]]]]}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"t\", \"x\": \"\\\\u0000\"}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"t\", \"x\": \"\\ud800\\u0041\"}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"t\", \"x\": \"\\udbff\\udfff\"}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"\\ud800\"}",
+	"\xef\xbb\xbf{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"t\"}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"t\", \"x\": [1, 2, 3, -0.5e-3, true, false, null, {}, []]}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"t\", \"x\": \"\xf4\x8f\xbf\xbf \xef\xbf\xbf \xc2\x80\"}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"t\", \"x\": \"\xc0\x80\"}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"t\", \"x\": \"\x1f\"}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"t\", \"x\": tru}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"t\", \"x\": 1.}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"t\", \"x\": .5}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"t\", \"x\": +1}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"t\", \"x\": NaN}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"t\", \"x\": 1e}",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"t\", \"x\": 1}   \n",
+	"{\"id\": \"a\", \"time\": \"2023-11-21\", \"title\": \"t\", \"x\": 1}\x00",
 };
 
 Test(parse, fast_path_agrees_with_jansson)
@@ -784,6 +822,47 @@ Test(parse, fast_path_agrees_with_jansson)
 	agree("wide object", wide, o + (size_t)snprintf(wide + o, sizeof wide - o, "}"));
 	agree("wide object, repeat", wide,
 	      o + (size_t)snprintf(wide + o, sizeof wide - o, ", \"k3\": 0}"));
+	/* objects of 64 and 65 members, arrays of 32 and 33 nested containers
+	 * (the fast path's limits) */
+	for (int members = 63; members <= 66; members++) {
+		o = (size_t)snprintf(wide, sizeof wide, "{\"id\": \"w\", \"time\": 1700561730, \"title\": \"t\"");
+		for (int k = 3; k < members; k++)
+			o += (size_t)snprintf(wide + o, sizeof wide - o, ", \"k%d\": %d", k, k);
+		o += (size_t)snprintf(wide + o, sizeof wide - o, "}");
+		agree("object at the width limit", wide, o);
+	}
+	for (int depth = 30; depth <= 34; depth++) {
+		o = (size_t)snprintf(wide, sizeof wide, "{\"id\": \"w\", \"time\": 1700561730, \"title\": \"t\", \"x\": ");
+		for (int k = 1; k < depth; k++)
+			o += (size_t)snprintf(wide + o, sizeof wide - o, "%s", k % 2 ? "[" : "{\"k\": ");
+		for (int k = depth - 1; k >= 1; k--)
+			wide[o++] = k % 2 ? ']' : '}';
+		wide[o++] = '}';
+		agree("containers at the depth limit", wide, o);
+	}
+}
+
+/* A line of every length from 1 to 300 bytes whose last byte is the last
+ * one before a guard page (agree's guard): simdjson reads SIMDJSON_PADDING
+ * bytes past the end of what it parses, which must not be the caller's. */
+Test(parse, fast_path_reads_nothing_past_the_line)
+{
+	char line[400];
+	for (size_t n = 1; n <= 300; n++) {
+		const int head = snprintf(line, sizeof line, "{\"id\": \"a\", \"time\": 1700561730, \"title\": \"");
+		size_t o = (size_t)head;
+		for (; o + 2 < n; o++)
+			line[o] = (char)('a' + o % 26);
+		memcpy(line + o, "\"}", 2);
+		o += 2;
+		agree("line ending at a guard page", line, n < o ? n : o);
+		/* a number last: read to its end */
+		o = (size_t)snprintf(line, sizeof line, "{\"id\": \"a\", \"title\": \"t\", \"time\": ");
+		while (o + 1 < n)
+			line[o++] = '1';
+		line[o++] = '}';
+		agree("number ending at a guard page", line, n < o ? n : o);
+	}
 }
 
 /* Every line of the fixtures, and every one-byte change and every cut of

@@ -87,7 +87,7 @@ int wf_parse_line(struct wf_arena *arena, const char *line, size_t len,
 
 /* Flags of wf_parse_line_flags. */
 enum wf_parse_flag {
-	/* Parse with jansson alone: the reference that the fast path (yajl,
+	/* Parse with jansson alone: the reference that the fast path (simdjson,
 	 * for the lines it is sure about) must agree with, for tests. */
 	WF_PARSE_NO_FASTPATH = 1u << 0,
 };
