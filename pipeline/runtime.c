@@ -629,6 +629,7 @@ int wf_run(const struct wf_config *cfg, struct wf_summary *sum)
 	rt.chunk = malloc(READ_CHUNK);
 	wf_lines_init(&rt.lines, cfg->line_max);
 	if (!rt.done || !rt.chunk) {
+		fprintf(stderr, "wirefold: out of memory starting the pipeline\n");
 		rc = WF_ENOMEM;
 		goto err_close_loop;
 	}
