@@ -16,6 +16,7 @@
 #include "wirefold/error.h"
 #include "wirefold/jsonw.h"
 #include "wirefold/lines.h"
+#include "wirefold/prio.h"
 #include "wirefold/progress.h"
 #include "wirefold/stage.h"
 #include "wirefold/state.h"
@@ -103,6 +104,14 @@ static void work_cb(uv_work_t *req)
 			w->rc = WF_ENOMEM;
 		w->b->stage_ns[s] += cpu_ns() - t0;
 	}
+}
+
+/* work_cb on one of libuv's threads: those step back for the loop thread
+ * (prio.h) */
+static void pool_work_cb(uv_work_t *req)
+{
+	wf_helper_priority();
+	work_cb(req);
 }
 
 /* ---- ordered stages and output (loop thread) --------------------------- */
@@ -276,7 +285,7 @@ static void submit(struct rt *rt)
 		after_work_cb(&w->req, 0);
 		return;
 	}
-	int rc = uv_queue_work(&rt->loop, &w->req, work_cb, after_work_cb);
+	int rc = uv_queue_work(&rt->loop, &w->req, pool_work_cb, after_work_cb);
 	if (rc < 0) {
 		fprintf(stderr, "wirefold: cannot queue work: %s\n", uv_strerror(rc));
 		fail(rt, WF_EIO);

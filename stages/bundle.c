@@ -30,6 +30,7 @@
 #include "wirefold/jsonw.h"
 #include "wirefold/lines.h"
 #include "wirefold/map.h"
+#include "wirefold/prio.h"
 #include "wirefold/ring.h"
 #include "wirefold/state.h"
 #include "wirefold/timeparse.h"
@@ -721,6 +722,7 @@ static void *writer_main(void *arg)
 {
 	struct bundler *bu = arg;
 	struct writer *w = &bu->w;
+	wf_helper_priority(); /* the loop thread comes first (prio.h) */
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		while (!w->n && !w->stop)
