@@ -16,6 +16,7 @@
 #include "wirefold/config.h"
 #include "wirefold/error.h"
 #include "wirefold/scan16.h"
+#include "wirefold/slots.h"
 #include "wirefold/stage.h"
 
 enum {
@@ -29,9 +30,6 @@ enum {
 	SORT_BITS = 12,      /* most buckets of the term sort (2^12 =
 	                      * WF_TERMS_SORT_BUCKETS) */
 	SORT_DIRECT = 8,     /* fewer terms are sorted without buckets */
-	TABLE_BITS = 13,     /* most slots of the term table (wf_terms_sort) */
-	/* its bitmap: 2^bits slots, and a run past the end by n < 2^bits / 4 */
-	TABLE_WORDS = ((1u << TABLE_BITS) + (1u << TABLE_BITS) / 4 + 63) / 64,
 	TABLE_ROOM = WF_TERMS_SORT_ROOM, /* table slots per term: 2^bits <= 8n,
 	                                  * and n more */
 };
@@ -280,12 +278,6 @@ static uint32_t bucket_terms(struct wf_term *restrict out, const struct wf_term 
 	return k;
 }
 
-/* Whether slot s of the term table is taken. */
-static bool taken(const uint64_t *used, uint32_t s)
-{
-	return used[s / 64] >> (s % 64) & 1;
-}
-
 /* wf_terms_sort (features.h): as bucket_terms, through table[0..TABLE_ROOM
  * * n) (as wf_sort_unique in minhash.c does for fingerprint's sets): each
  * term goes to the slot of its top bits in a table of 4n to 8n slots (an
@@ -297,42 +289,38 @@ static bool taken(const uint64_t *used, uint32_t s)
 uint32_t wf_terms_sort(struct wf_term *restrict out, const struct wf_term *restrict t,
                        uint32_t n, uint32_t *restrict bucket, struct wf_term *restrict table)
 {
-	unsigned bits = 0; /* 2^bits in (4n, 8n] */
-	while (bits <= TABLE_BITS && (1u << bits) <= 4 * (uint64_t)n)
-		bits++;
-	if (n <= SORT_DIRECT || bits > TABLE_BITS)
+	const unsigned bits = wf_slots_bits(n); /* 2^bits in (4n, 8n] */
+	if (n <= SORT_DIRECT || bits > WF_SLOTS_BITS_MAX)
 		return bucket_terms(out, t, n, bucket);
 	const unsigned shift = 64 - bits;
 	/* a run may pass the table's end by n - 1 slots */
-	uint64_t used[TABLE_WORDS];
-	memset(used, 0, ((1u << bits) + n + 63) / 64 * sizeof *used);
+	uint64_t used[WF_SLOTS_WORDS];
+	wf_slots_clear(used, bits, n);
 	uint32_t last = (1u << bits) - 1; /* the last slot taken, at least */
 	size_t budget = 8 * (size_t)n;
 	for (uint32_t i = 0; i < n; i++) {
 		const struct wf_term x = t[i];
 		uint32_t s = (uint32_t)(x.h >> shift);
-		if (!taken(used, s)) {
+		if (!wf_slot_taken(used, s)) {
 			table[s] = x;
-			used[s / 64] |= UINT64_C(1) << (s % 64);
+			wf_slot_take(used, s);
 			continue;
 		}
 		const uint32_t home = s;
-		while (taken(used, s) && table[s].h < x.h)
+		while (wf_slot_taken(used, s) && table[s].h < x.h)
 			s++;
-		if (taken(used, s) && table[s].h == x.h) {
+		if (wf_slot_taken(used, s) && table[s].h == x.h) {
 			table[s].tf += x.tf;
 			continue;
 		}
-		uint32_t end = s;
-		while (taken(used, end))
-			end++;
+		const uint32_t end = wf_slots_run_end(used, s);
 		if (end - home > budget)
 			return bucket_terms(out, t, n, bucket); /* crowded */
 		budget -= end - home;
 		for (uint32_t m = end; m > s; m--)
 			table[m] = table[m - 1];
 		table[s] = x;
-		used[end / 64] |= UINT64_C(1) << (end % 64);
+		wf_slot_take(used, end);
 		last = end > last ? end : last;
 	}
 	struct wf_term *o = out;

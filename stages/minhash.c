@@ -10,6 +10,8 @@
 #include <emmintrin.h>
 #endif
 
+#include "wirefold/slots.h"
+
 #ifdef __SSE2__
 /* A bit for each of the bins s[0..16) that is filled: four compares packed
  * into the sixteen lanes of one byte mask. */
@@ -108,18 +110,6 @@ static uint32_t drop_repeats(uint32_t *v, uint32_t n)
 	return k;
 }
 
-enum {
-	TABLE_BITS_MAX = 13, /* wf_sort_unique's table: at most 2^13 slots … */
-	/* … and a run past its end of fewer than n < 2^13 / 4 slots */
-	TABLE_WORDS = ((1u << TABLE_BITS_MAX) + (1u << TABLE_BITS_MAX) / 4 + 63) / 64,
-};
-
-/* Whether slot s of the table is taken. */
-static bool taken(const uint64_t *used, uint32_t s)
-{
-	return used[s / 64] >> (s % 64) & 1;
-}
-
 /* Copy the values of the taken slots of tmp[0..last] to out, in slot
  * order; returns how many. */
 static uint32_t gather(uint32_t *out, const uint32_t *tmp, const uint64_t *used,
@@ -159,36 +149,32 @@ uint32_t wf_sort_unique(uint32_t *v, uint32_t *tmp, uint32_t n, size_t room)
 		}
 		return drop_repeats(v, n);
 	}
-	unsigned bits = 0; /* 2^bits in (4n, 8n] */
-	while (bits <= TABLE_BITS_MAX && (1u << bits) <= 4 * (uint64_t)n)
-		bits++;
+	const unsigned bits = wf_slots_bits(n); /* 2^bits in (4n, 8n] */
 	/* a run may pass the table's end by n - 1 slots */
-	if (bits > TABLE_BITS_MAX || (1u << bits) + (size_t)n > room) {
+	if (bits > WF_SLOTS_BITS_MAX || (1u << bits) + (size_t)n > room) {
 		radix_sort(v, tmp, n);
 		return drop_repeats(v, n);
 	}
 	const unsigned shift = 32 - bits;
-	uint64_t used[TABLE_WORDS];
-	memset(used, 0, ((1u << bits) + n + 63) / 64 * sizeof *used);
+	uint64_t used[WF_SLOTS_WORDS];
+	wf_slots_clear(used, bits, n);
 	uint32_t last = (1u << bits) - 1; /* the last slot taken, at least */
 	size_t budget = 8 * (size_t)n;
 	for (uint32_t i = 0; i < n; i++) {
 		const uint32_t x = v[i];
 		uint32_t s = x >> shift;
-		if (!taken(used, s)) {
+		if (!wf_slot_taken(used, s)) {
 			tmp[s] = x;
-			used[s / 64] |= UINT64_C(1) << (s % 64);
+			wf_slot_take(used, s);
 			continue;
 		}
 		/* x's place in the run, unless it is there already */
 		const uint32_t home = s;
-		while (taken(used, s) && tmp[s] < x)
+		while (wf_slot_taken(used, s) && tmp[s] < x)
 			s++;
-		if (taken(used, s) && tmp[s] == x)
+		if (wf_slot_taken(used, s) && tmp[s] == x)
 			continue;
-		uint32_t end = s;
-		while (taken(used, end))
-			end++;
+		const uint32_t end = wf_slots_run_end(used, s);
 		if (end - home > budget) {
 			/* crowded: what the table holds, then the rest of v
 			 * (k <= i: nothing unread is overwritten), radix sorted */
@@ -203,7 +189,7 @@ uint32_t wf_sort_unique(uint32_t *v, uint32_t *tmp, uint32_t n, size_t room)
 		for (uint32_t m = end; m > s; m--)
 			tmp[m] = tmp[m - 1];
 		tmp[s] = x;
-		used[end / 64] |= UINT64_C(1) << (end % 64);
+		wf_slot_take(used, end);
 		last = end > last ? end : last;
 	}
 	return gather(v, tmp, used, last);
