@@ -81,22 +81,24 @@ static int64_t floor_div(int64_t a, int64_t b)
 }
 
 /* The civil date of a day count from 1970-01-01; any int64_t day count
- * that wf_time_format can produce (|days| < 2^47) is handled. */
+ * that wf_time_format can produce (|days| < 2^47) is handled. Closed form,
+ * no search: the bundle writer formats three times per item. Years are
+ * counted from March, so that the leap day ends a year; within a 400-year
+ * era, the year of day-of-era e is (e - e/1460 + e/36524 - e/146096) / 365
+ * (taking out the leap days before e), and the months March..February have
+ * lengths that (153 * m + 2) / 5 follows exactly. */
 static void civil_from_days(int64_t days, int64_t *y, int *m, int *d)
 {
-	int64_t z = days + DAYS_0000_TO_1970; /* days from 0000-01-01 */
+	enum { MARCH_1_0000_TO_1970 = DAYS_0000_TO_1970 - 60 };
+	int64_t z = days + MARCH_1_0000_TO_1970; /* days from 0000-03-01 */
 	int64_t era = floor_div(z, DAYS_PER_ERA);
-	int64_t r = z - era * DAYS_PER_ERA; /* [0, 146096] */
-	int64_t yy = r / 366;               /* never past the right year */
-	while (days_before_year(yy + 1) <= r)
-		yy++;
-	int doy = (int)(r - days_before_year(yy));
-	int mm = 1;
-	while (mm < 12 && days_before_month(yy, mm + 1) <= doy)
-		mm++;
-	*y = era * 400 + yy;
-	*m = mm;
-	*d = doy - days_before_month(yy, mm) + 1;
+	int e = (int)(z - era * DAYS_PER_ERA);                    /* [0, 146096] */
+	int yoe = (e - e / 1460 + e / 36524 - e / 146096) / 365; /* [0, 399] */
+	int doy = e - (365 * yoe + yoe / 4 - yoe / 100);        /* [0, 365] */
+	int mp = (5 * doy + 2) / 153;                           /* 0 = March */
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = era * 400 + yoe + (*m <= 2);
 }
 
 /* [-]digits[.digits] as epoch seconds or milliseconds (see the header). */
@@ -297,6 +299,12 @@ int wf_time_from_epoch(double v, int64_t *ms_out)
  * count written.  v >= 0. */
 static int put_digits(char *out, int64_t v, int width)
 {
+	static const int64_t fits[5] = {0, 0, 100, 1000, 10000};
+	if (width >= 2 && width <= 4 && v < fits[width]) { /* a feed's times, all fields */
+		for (int i = width - 1; i >= 0; i--, v /= 10)
+			out[i] = (char)('0' + v % 10);
+		return width;
+	}
 	char tmp[24];
 	int n = 0;
 	do {

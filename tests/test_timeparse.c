@@ -271,6 +271,34 @@ Test(timeparse, format_then_parse_round_trips)
 	}
 }
 
+/* Every day from -0400-01-01 to +10000-01-01 (a 400-year era before the
+ * accepted range, and the first day after it) formats as the date a plain calendar walk reaches:
+ * an oracle that shares no arithmetic with wf_time_format. */
+Test(timeparse, format_walks_the_calendar)
+{
+	static const int len[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int64_t y = -400;
+	int m = 1, d = 1;
+	const int64_t first = -719528 - 146097; /* 0000-01-01 is day -719528 */
+	for (int64_t day = first;; day++) {
+		char out[WF_TIME_FORMAT_MAX], want[64];
+		wf_time_format(day * 86400000 + 43200000, out);
+		snprintf(want, sizeof want, "%s%04lld-%02d-%02dT12:00:00Z",
+		         y < 0 ? "-" : y > 9999 ? "+" : "", (long long)(y < 0 ? -y : y), m, d);
+		cr_assert_str_eq(out, want);
+		if (y == 10000)
+			break;
+		const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+		if (++d > len[m - 1] + (m == 2 && leap)) {
+			d = 1;
+			if (++m > 12) {
+				m = 1;
+				y++;
+			}
+		}
+	}
+}
+
 struct epoch_case {
 	double v;
 	int rc;
