@@ -2,6 +2,7 @@
 #include "wirefold/day.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,7 @@ int32_t wf_days_from_civil(int64_t y, unsigned m, unsigned d)
 	return (int32_t)(era * 146097 + (int64_t)doe - 719468);
 }
 
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+void wf_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 {
 	z += 719468;
 	const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -34,9 +35,15 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 	*y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
+/* UTC and fixed offsets have no rules, so their days are worked out here
+ * instead of through localtime_r, which takes the C library's zone lock
+ * (~730 instructions an article, on the thread that bundles). */
+static bool zone_fixed = true;
+static int64_t zone_offset_s; /* east of UTC */
+
 /* "+05:30", "-0800", "+01" → POSIX TZ "<+0530>-05:30" (POSIX signs are
  * inverted: hours to add to local time to get UTC). */
-static int offset_tz(const char *s, char *out, size_t outlen)
+static int offset_tz(const char *s, char *out, size_t outlen, int64_t *offset_s)
 {
 	if (s[0] != '+' && s[0] != '-')
 		return WF_ETZ;
@@ -58,6 +65,7 @@ static int offset_tz(const char *s, char *out, size_t outlen)
 		return WF_ETZ;
 	snprintf(out, outlen, "<%c%02u%02u>%c%02u:%02u", s[0], h, m,
 	         s[0] == '+' ? '-' : '+', h, m);
+	*offset_s = (s[0] == '+' ? 1 : -1) * (int64_t)(h * 3600 + m * 60);
 	return 0;
 }
 
@@ -65,10 +73,12 @@ int wf_tz_set(const char *name)
 {
 	char buf[64];
 	const char *tz;
+	bool fixed = true;
+	int64_t offset_s = 0;
 	if (!name || !*name || strcmp(name, "UTC") == 0 || strcmp(name, "Z") == 0) {
 		tz = "UTC0";
 	} else if (name[0] == '+' || name[0] == '-') {
-		if (offset_tz(name, buf, sizeof buf) < 0)
+		if (offset_tz(name, buf, sizeof buf, &offset_s) < 0)
 			return WF_ETZ;
 		tz = buf;
 	} else {
@@ -83,34 +93,49 @@ int wf_tz_set(const char *name)
 			return WF_ETZ;
 		snprintf(buf, sizeof buf, ":%s", name);
 		tz = buf;
+		fixed = false;
 	}
 	if (setenv("TZ", tz, 1) != 0)
 		return WF_ENOMEM;
 	tzset();
+	zone_fixed = fixed;
+	zone_offset_s = offset_s;
 	return 0;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
 int32_t wf_day_of(int64_t ms)
 {
-	int64_t s = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
-	time_t t = (time_t)s;
+	const int64_t s = floor_div(ms, 1000);
+	int64_t day;
 	struct tm tm;
-	int32_t day = localtime_r(&t, &tm)
-	                      ? wf_days_from_civil((int64_t)tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
-	                                           (unsigned)tm.tm_mday)
-	                      : (int32_t)(s / 86400);
+	time_t t = (time_t)s;
+	if (zone_fixed)
+		day = floor_div(s + zone_offset_s, 86400);
+	else if (localtime_r(&t, &tm))
+		day = wf_days_from_civil((int64_t)tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
+		                         (unsigned)tm.tm_mday);
+	else
+		day = floor_div(s, 86400); /* beyond struct tm's years */
 	/* A feed's times are years 0000-9999 in UTC; a zone can put the first
 	 * or last hours in year -1 or 10000, which have no YYYY file name of
 	 * their own (they would share 0000-01-01's and overwrite it). */
 	const int32_t first = wf_days_from_civil(0, 1, 1), last = wf_days_from_civil(9999, 12, 31);
-	return day < first ? first : day > last ? last : day;
+	return day < first ? first : day > last ? last : (int32_t)day;
 }
 
 int64_t wf_day_end_ms(int32_t day)
 {
+	if (zone_fixed)
+		return ((int64_t)day + 1) * 86400000 - zone_offset_s * 1000;
 	int64_t y;
 	unsigned m, d;
-	civil_from_days((int64_t)day + 1, &y, &m, &d);
+	wf_civil_from_days((int64_t)day + 1, &y, &m, &d);
 	struct tm tm = {0};
 	tm.tm_year = (int)(y - 1900);
 	tm.tm_mon = (int)m - 1;
@@ -126,7 +151,7 @@ void wf_day_format(int32_t day, char out[11])
 {
 	int64_t y;
 	unsigned m, d;
-	civil_from_days(day, &y, &m, &d);
+	wf_civil_from_days(day, &y, &m, &d);
 	if (y < 0 || y > 9999)
 		y = 0;
 	snprintf(out, 11, "%04d-%02u-%02u", (int)y, m, d);

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdbool.h>
 
+#include "wirefold/day.h"
 #include "wirefold/error.h"
 
 /* Completions of `time "…" ` for reject reasons (see wf_time_why). */
@@ -18,7 +19,6 @@ static const char BAD_RANGE[] = "is out of range (years 0000-9999)";
 
 enum {
 	DAYS_0000_TO_1970 = 719528, /* days from 0000-01-01 to 1970-01-01 */
-	DAYS_PER_ERA = 146097,      /* days in 400 Gregorian years */
 };
 
 /* An epoch number at or above this magnitude is milliseconds. */
@@ -78,27 +78,6 @@ static int64_t floor_div(int64_t a, int64_t b)
 {
 	int64_t q = a / b;
 	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-/* The civil date of a day count from 1970-01-01; any int64_t day count
- * that wf_time_format can produce (|days| < 2^47) is handled. Closed form,
- * no search: the bundle writer formats three times per item. Years are
- * counted from March, so that the leap day ends a year; within a 400-year
- * era, the year of day-of-era e is (e - e/1460 + e/36524 - e/146096) / 365
- * (taking out the leap days before e), and the months March..February have
- * lengths that (153 * m + 2) / 5 follows exactly. */
-static void civil_from_days(int64_t days, int64_t *y, int *m, int *d)
-{
-	enum { MARCH_1_0000_TO_1970 = DAYS_0000_TO_1970 - 60 };
-	int64_t z = days + MARCH_1_0000_TO_1970; /* days from 0000-03-01 */
-	int64_t era = floor_div(z, DAYS_PER_ERA);
-	int e = (int)(z - era * DAYS_PER_ERA);                    /* [0, 146096] */
-	int yoe = (e - e / 1460 + e / 36524 - e / 146096) / 365; /* [0, 399] */
-	int doy = e - (365 * yoe + yoe / 4 - yoe / 100);        /* [0, 365] */
-	int mp = (5 * doy + 2) / 153;                           /* 0 = March */
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = era * 400 + yoe + (*m <= 2);
 }
 
 /* [-]digits[.digits] as epoch seconds or milliseconds (see the header). */
@@ -332,8 +311,8 @@ int wf_time_format(int64_t ms, char out[WF_TIME_FORMAT_MAX])
 	int64_t days = floor_div(secs, 86400);
 	int sod = (int)(secs - days * 86400);
 	int64_t y;
-	int m, d;
-	civil_from_days(days, &y, &m, &d);
+	unsigned m, d;
+	wf_civil_from_days(days, &y, &m, &d);
 
 	int n = 0;
 	if (y < 0) {

@@ -2,6 +2,7 @@
 #include <criterion/parameterized.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "wirefold/day.h"
 #include "wirefold/error.h"
@@ -87,4 +88,53 @@ Test(day, the_ends_of_time_keep_names_of_their_own)
 	wf_day_format(d, name);
 	cr_assert_str_eq(name, "0000-01-01");
 	wf_tz_set("UTC");
+}
+
+/* UTC and fixed offsets are worked out without the C library; the C
+ * library, under the TZ that wf_tz_set chose, is the oracle. A spread over
+ * years 0000-9999 and every second around a few midnights. */
+Test(day, fixed_zones_agree_with_the_c_library)
+{
+	static const char *zones[] = {"UTC", "+05:30", "-0800", "+14", "-12:00", "+0045"};
+	for (size_t z = 0; z < sizeof zones / sizeof zones[0]; z++) {
+		cr_assert_eq(wf_tz_set(zones[z]), 0);
+		uint64_t x = 0x9e3779b97f4a7c15u;
+		for (int i = 0; i < 100000; i++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			int64_t ms;
+			if (i < 50000)
+				ms = WF_TIME_MIN_MS + (int64_t)(x % (uint64_t)(WF_TIME_MAX_MS - WF_TIME_MIN_MS));
+			else /* within 14 h of a midnight UTC, to the second */
+				ms = ((int64_t)(x % 4000000) - 2000000) * 86400000LL +
+				     ((int64_t)(x >> 40) % 100801 - 50400) * 1000;
+			time_t t = (time_t)(ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000));
+			struct tm tm;
+			cr_assert(localtime_r(&t, &tm));
+			int32_t want = wf_days_from_civil((int64_t)tm.tm_year + 1900,
+			                                  (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday);
+			const int32_t first = wf_days_from_civil(0, 1, 1);
+			const int32_t last = wf_days_from_civil(9999, 12, 31);
+			want = want < first ? first : want > last ? last : want;
+			cr_assert_eq(wf_day_of(ms), want, "%s at %lld", zones[z], (long long)ms);
+			/* the day's end is the next local midnight, as mktime says */
+			int64_t y;
+			unsigned m, d;
+			wf_civil_from_days((int64_t)want + 1, &y, &m, &d);
+			struct tm mid = {.tm_year = (int)(y - 1900), .tm_mon = (int)m - 1,
+			                 .tm_mday = (int)d, .tm_isdst = -1};
+			cr_assert_eq(wf_day_end_ms(want), (int64_t)mktime(&mid) * 1000,
+			             "%s day %d", zones[z], want);
+		}
+	}
+	wf_tz_set("UTC");
+}
+
+Test(day, civil_from_days_inverts_days_from_civil)
+{
+	for (int64_t z = -1000000; z <= 3000000; z++) {
+		int64_t y;
+		unsigned m, d;
+		wf_civil_from_days(z, &y, &m, &d);
+		cr_assert_eq(wf_days_from_civil(y, m, d), z);
+	}
 }

@@ -27,4 +27,8 @@ void wf_day_format(int32_t day, char out[11]);
 /* wf_days_from_civil: days since 1970-01-01 of a proleptic Gregorian date. */
 int32_t wf_days_from_civil(int64_t y, unsigned m, unsigned d);
 
+/* wf_civil_from_days: the proleptic Gregorian date of a day count from
+ * 1970-01-01 (any |z| < 2^47). */
+void wf_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
+
 #endif
