@@ -124,6 +124,69 @@ size_t wf_json_real(char *out, double v, int precision)
 	return len;
 }
 
+size_t wf_json_int(char *out, long long v)
+{
+	char t[WF_JSON_INT_MAX], *const end = t + sizeof t, *o = end;
+	/* in unsigned arithmetic: -LLONG_MIN does not fit a long long */
+	unsigned long long u = v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
+	do
+		*--o = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--o = '-';
+	memcpy(out, o, (size_t)(end - o));
+	return (size_t)(end - o);
+}
+
+static char *two_digits(char *o, unsigned v)
+{
+	o[0] = (char)('0' + v / 10);
+	o[1] = (char)('0' + v % 10);
+	return o + 2;
+}
+
+size_t wf_json_time(char *out, struct wf_json_time_memo *memo, int64_t ms)
+{
+	const int64_t ms_a_day = 86400000;
+	/* years 0000-9999: the form with a four-digit year, and no overflow
+	 * in the day's arithmetic below */
+	if (ms < WF_TIME_MIN_MS || ms > WF_TIME_MAX_MS) {
+		out[0] = '"';
+		const int n = wf_time_format(ms, out + 1);
+		out[n + 1] = '"';
+		return (size_t)n + 2;
+	}
+	int64_t day = ms / ms_a_day, in_day = ms % ms_a_day;
+	if (in_day < 0) {
+		in_day += ms_a_day;
+		day--;
+	}
+	if (!memo->set || memo->day != day) {
+		char t[WF_TIME_FORMAT_MAX];
+		wf_time_format(day * ms_a_day, t);
+		memcpy(memo->date, t, sizeof memo->date);
+		memo->day = day;
+		memo->set = true;
+	}
+	char *o = out;
+	*o++ = '"';
+	memcpy(o, memo->date, sizeof memo->date);
+	o += sizeof memo->date;
+	const unsigned secs = (unsigned)(in_day / 1000), frac = (unsigned)(in_day % 1000);
+	o = two_digits(o, secs / 3600);
+	*o++ = ':';
+	o = two_digits(o, secs / 60 % 60);
+	*o++ = ':';
+	o = two_digits(o, secs % 60);
+	if (frac) {
+		*o++ = '.';
+		*o++ = (char)('0' + frac / 100);
+		o = two_digits(o, frac % 100);
+	}
+	memcpy(o, "Z\"", 2);
+	return (size_t)(o + 2 - out);
+}
+
 static const char *kind_name(enum wf_kind k)
 {
 	return k == WF_KIND_DUP ? "dup" : k == WF_KIND_UPDATE ? "update" : "new";

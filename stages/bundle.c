@@ -47,6 +47,7 @@ struct item {
 	char *version_id; /* id of the version whose text is shown, or NULL */
 	char *update_of;  /* an update whose first version is on another day */
 	char *source, *title, *body;
+	size_t title_len, body_len; /* for rendering, which need not measure them again */
 	int64_t time_ms;
 	uint64_t seq;
 	struct dup *dups;
@@ -91,6 +92,7 @@ struct buf {
 	char *p;
 	size_t len, cap;
 	bool oom;
+	struct wf_json_time_memo date; /* of the last time written */
 };
 
 /* What rendering a day needs, kept from one day to the next by the thread
@@ -180,6 +182,13 @@ static uint64_t id_key(const char *id)
 static char *day_strdup(struct day *d, const char *s)
 {
 	return s ? wf_arena_strndup(&d->mem, s, strlen(s)) : NULL;
+}
+
+/* day_strdup, and the copy's length in *n (0 for NULL). */
+static char *day_strdup_len(struct day *d, const char *s, size_t *n)
+{
+	*n = s ? strlen(s) : 0;
+	return s ? wf_arena_strndup(&d->mem, s, *n) : NULL;
 }
 
 static void story_free(struct story *s)
@@ -280,8 +289,8 @@ static struct item *item_from(struct day *d, const struct wf_article *a, uint64_
 		return NULL;
 	it->id = day_strdup(d, a->id);
 	it->source = day_strdup(d, a->source);
-	it->title = day_strdup(d, a->title);
-	it->body = day_strdup(d, a->body);
+	it->title = day_strdup_len(d, a->title, &it->title_len);
+	it->body = day_strdup_len(d, a->body, &it->body_len);
 	it->time_ms = a->time_ms;
 	it->seq = seq;
 	if (!it->id || !it->source || !it->title || !it->body)
@@ -307,12 +316,15 @@ static int dup_from(struct day *day, struct dup *d, const struct wf_article *a, 
  * version's id and time, and lists the update among its versions. */
 static int apply_update(struct day *d, struct item *it, const struct wf_article *a)
 {
-	char *t = day_strdup(d, a->title), *b = day_strdup(d, a->body);
+	size_t tn, bn;
+	char *t = day_strdup_len(d, a->title, &tn), *b = day_strdup_len(d, a->body, &bn);
 	char *v = day_strdup(d, a->id), *s = day_strdup(d, a->source);
 	if (!t || !b || !v || !s)
 		return WF_ENOMEM;
 	it->title = t;
+	it->title_len = tn;
 	it->body = b;
+	it->body_len = bn;
 	it->version_id = v;
 	it->source = s;
 	return 0;
@@ -424,24 +436,27 @@ static void b_raw(struct buf *b, const char *s, size_t n)
 /* a literal: punctuation and keys, written as they are */
 #define B_LIT(b, lit) b_raw((b), (lit), sizeof(lit) - 1)
 
-static void b_str(struct buf *b, const char *s)
+static void b_strn(struct buf *b, const char *s, size_t n)
 {
-	const size_t n = strlen(s);
 	if (b_room(b, wf_json_string_max(n)))
 		b->len += wf_json_string(b->p + b->len, s, n);
 }
 
+static void b_str(struct buf *b, const char *s)
+{
+	b_strn(b, s, strlen(s));
+}
+
 static void b_time(struct buf *b, int64_t ms)
 {
-	char t[WF_TIME_FORMAT_MAX];
-	wf_time_format(ms, t);
-	b_str(b, t);
+	if (b_room(b, WF_JSON_TIME_MAX))
+		b->len += wf_json_time(b->p + b->len, &b->date, ms);
 }
 
 static void b_int(struct buf *b, long long v)
 {
-	char t[24];
-	b_raw(b, t, (size_t)snprintf(t, sizeof t, "%lld", v));
+	if (b_room(b, WF_JSON_INT_MAX))
+		b->len += wf_json_int(b->p + b->len, v);
 }
 
 static void b_real(struct buf *b, double v)
@@ -484,9 +499,9 @@ static void item_out(struct buf *b, const struct item *it)
 {
 	article_head(b, it->id, it->source, it->time_ms);
 	B_LIT(b, ",\"title\":");
-	b_str(b, it->title);
+	b_strn(b, it->title, it->title_len);
 	B_LIT(b, ",\"body\":");
-	b_str(b, it->body);
+	b_strn(b, it->body, it->body_len);
 	if (it->version_id) {
 		B_LIT(b, ",\"version_id\":");
 		b_str(b, it->version_id);
@@ -997,8 +1012,10 @@ static int load_story(struct loader *l, json_t *o)
 			return WF_ENOMEM;
 		it->id = json_strdup(l->d, v, "id");
 		it->source = json_strdup(l->d, v, "source");
-		it->title = json_strdup(l->d, v, "title");
-		it->body = json_strdup(l->d, v, "body");
+		it->title = day_strdup_len(l->d, json_string_value(json_object_get(v, "title")),
+		                           &it->title_len);
+		it->body = day_strdup_len(l->d, json_string_value(json_object_get(v, "body")),
+		                          &it->body_len);
 		it->version_id = json_strdup(l->d, v, "version_id");
 		it->update_of = json_strdup(l->d, v, "update_of");
 		it->time_ms = json_time(json_object_get(v, "time"));

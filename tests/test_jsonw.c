@@ -1,6 +1,7 @@
 /* The hand-written JSON output must be jansson's, byte for byte. */
 #include <criterion/criterion.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdint.h>
@@ -225,5 +226,64 @@ Test(jsonw, reals_as_jansson_writes_them)
 			free(want);
 			json_decref(j);
 		}
+	}
+}
+
+/* wf_json_int against jansson's dump of the same integer, at the ends of
+ * the range and at every power of ten and its neighbours. */
+Test(jsonw, integers_as_jansson_writes_them)
+{
+	long long fixed[64] = {0, 1, -1, 9, 10, -10, LLONG_MAX, LLONG_MIN, LLONG_MIN + 1};
+	size_t n = 9;
+	for (long long p = 10; p <= LLONG_MAX / 10; p *= 10) {
+		fixed[n++] = p - 1;
+		fixed[n++] = -p;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *j = json_integer(fixed[i]);
+		char *want = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+		char got[WF_JSON_INT_MAX + 1];
+		size_t len = wf_json_int(got, fixed[i]);
+		cr_assert_leq(len, WF_JSON_INT_MAX);
+		got[len] = 0;
+		cr_assert_str_eq(got, want);
+		free(want);
+		json_decref(j);
+	}
+}
+
+/* wf_json_time is wf_time_format quoted, whatever the memo holds: times
+ * in one day and across days (both ways), whole seconds and not, before
+ * 1970, at the ends of years 0000-9999 and outside them. */
+static void same_time(struct wf_json_time_memo *memo, int64_t ms)
+{
+	char t[WF_TIME_FORMAT_MAX], want[WF_TIME_FORMAT_MAX + 2], got[WF_JSON_TIME_MAX + 1];
+	wf_time_format(ms, t);
+	snprintf(want, sizeof want, "\"%s\"", t);
+	size_t len = wf_json_time(got, memo, ms);
+	cr_assert_leq(len, WF_JSON_TIME_MAX);
+	got[len] = 0;
+	cr_assert_str_eq(got, want, "%" PRId64 " ms", ms);
+}
+
+Test(jsonw, times_as_wf_time_format_writes_them)
+{
+	static const int64_t fixed[] = {0, 1, -1, 999, 1000, -1000, 86399999, 86400000, -86400000,
+	                                -86400001, 1767225600000, 1767311999999, 951782400000,
+	                                WF_TIME_MIN_MS, WF_TIME_MIN_MS - 1, WF_TIME_MAX_MS,
+	                                WF_TIME_MAX_MS + 1, INT64_MIN, INT64_MAX};
+	struct wf_json_time_memo memo = {0};
+	for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+		same_time(&memo, fixed[i]);
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	int64_t ms = 1767225600000; /* 2026-01-01 */
+	for (int i = 0; i < 200000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		/* mostly steps within a day or two, some whole-second, some far */
+		if (x % 97 == 0)
+			ms = (int64_t)(x >> 20) % (WF_TIME_MAX_MS - WF_TIME_MIN_MS) + WF_TIME_MIN_MS;
+		else
+			ms += (int64_t)(x % 172800000) - 86400000;
+		same_time(&memo, x % 3 ? ms : ms - ms % 1000);
 	}
 }

@@ -5,7 +5,11 @@
 #ifndef WF_JSONW_H
 #define WF_JSONW_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "wirefold/timeparse.h"
 
 struct wf_article;
 
@@ -34,6 +38,34 @@ size_t wf_json_string(char *out, const char *s, size_t n);
  * @out  room for WF_JSON_REAL_MAX bytes; nothing is NUL-terminated.
  * Returns the bytes written.  Any thread. */
 size_t wf_json_real(char *out, double v, int precision);
+
+/* The most bytes wf_json_int writes ("-9223372036854775808"). */
+#define WF_JSON_INT_MAX 20
+
+/* wf_json_int: write v as jansson dumps an integer ("%lld"), without
+ * snprintf's format parsing (the bundles write two counts a story).
+ * @out  room for WF_JSON_INT_MAX bytes; nothing is NUL-terminated.
+ * Returns the bytes written.  Any thread. */
+size_t wf_json_int(char *out, long long v);
+
+/* The UTC date wf_json_time wrote last, for the next call: the caller keeps
+ * it (zeroed before the first call) and uses it from one thread. */
+struct wf_json_time_memo {
+	bool set;
+	int64_t day;  /* days since 1970-01-01 */
+	char date[11]; /* "YYYY-MM-DDT" of that day */
+};
+
+/* The most bytes wf_json_time writes. */
+#define WF_JSON_TIME_MAX (WF_TIME_FORMAT_MAX + 1)
+
+/* wf_json_time: write wf_time_format(ms) as a JSON string, quotes included
+ * (its characters need no escaping).  A time on the UTC day of the memo's
+ * reuses its date: the civil date is most of wf_time_format's cost, and a
+ * bundle's times are mostly on one or two days.
+ * @out  room for WF_JSON_TIME_MAX bytes; nothing is NUL-terminated.
+ * Returns the bytes written.  Any thread, with a memo of its own. */
+size_t wf_json_time(char *out, struct wf_json_time_memo *memo, int64_t ms);
 
 /* wf_json_assignment_max: the most bytes wf_json_assignment writes for a. */
 size_t wf_json_assignment_max(const struct wf_article *a);
