@@ -199,8 +199,11 @@ struct cluster {
 	uint32_t at_tag;
 	/* and a filter in front of that: per field, a flag for the top bits of
 	 * each term's hash (bytes, not bits: a test is one compare with memory,
-	 * and scoring tests every centroid term; 6 KiB, cleared per article) */
+	 * and scoring tests every centroid term).  A flag is set when it holds
+	 * the article's at_gen, so the 6 KiB are cleared once in 255 articles,
+	 * when at_gen wraps, rather than for each */
 	uint8_t at_bits[WF_NFIELDS][1 << AT_BITS_LOG];
+	uint8_t at_gen;
 	struct cterm *merge; /* centroid update */
 	size_t merge_cap;
 	uint64_t *keys;      /* keep_heaviest */
@@ -712,11 +715,14 @@ static int table_article(struct cluster *c)
 	} else {
 		c->at_tag += WF_NFIELDS;
 	}
-	memset(c->at_bits, 0, sizeof c->at_bits);
+	if (++c->at_gen == 0) {
+		memset(c->at_bits, 0, sizeof c->at_bits);
+		c->at_gen = 1;
+	}
 	for (int k = 0; k < WF_NFIELDS; k++)
 		for (uint32_t i = 0; i < c->av.n[k]; i++) {
 			const struct cterm *t = &c->av.t[k][i];
-			c->at_bits[k][t->h >> (64 - AT_BITS_LOG)] = 1;
+			c->at_bits[k][t->h >> (64 - AT_BITS_LOG)] = c->at_gen;
 			size_t j = t->h & c->at_mask;
 			while (c->at[j].tag - c->at_tag < WF_NFIELDS)
 				j = (j + 1) & c->at_mask;
@@ -730,10 +736,10 @@ static int table_article(struct cluster *c)
 static float dot_article(const struct cluster *c, int k, const struct cterm *b, uint32_t nb)
 {
 	const uint32_t tag = c->at_tag + (uint32_t)k;
-	const uint8_t *bits = c->at_bits[k];
+	const uint8_t *bits = c->at_bits[k], gen = c->at_gen;
 	float s = 0;
 	for (uint32_t i = 0; i < nb; i++) {
-		if (!bits[b[i].h >> (64 - AT_BITS_LOG)])
+		if (bits[b[i].h >> (64 - AT_BITS_LOG)] != gen)
 			continue; /* most centroid terms are not the article's */
 		for (size_t j = b[i].h & c->at_mask;; j = (j + 1) & c->at_mask) {
 			const struct aslot *e = &c->at[j];
