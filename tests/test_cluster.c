@@ -588,3 +588,144 @@ ParameterizedTest(uint32_t *len, cluster, a_list_keeps_every_story_as_it_grows)
 		cr_assert_eq(list[j], st[N - want + j], "entry %u", j);
 	free(p);
 }
+
+/* The ids of the open stories (at most max) as saved, in order, to ids,
+ * and their items to items; returns their count. */
+static uint64_t saved_stories(uint64_t *ids, uint32_t *items, uint64_t max)
+{
+	size_t len;
+	unsigned char *p = save_cluster(cst, &len);
+	struct wf_state_in in;
+	wf_state_in_init(&in, p, len);
+	(void)wf_state_get_i64(&in);
+	(void)wf_state_get_u64(&in);
+	(void)wf_state_get_u64(&in);
+	const uint64_t ndf = wf_state_get_u64(&in);
+	for (uint64_t i = 0; i < 2 * ndf; i++)
+		(void)wf_state_get_u64(&in);
+	const uint64_t n = wf_state_get_u64(&in);
+	cr_assert_leq(n, max);
+	for (uint64_t i = 0; i < n && !in.error; i++) {
+		ids[i] = wf_state_get_u64(&in);
+		(void)wf_state_get_u64(&in); /* seq */
+		(void)wf_state_get_i64(&in); /* last item's time */
+		free(wf_state_get_str(&in)); /* headline */
+		items[i] = wf_state_get_u32(&in);
+		for (int k = 0; k < WF_NFIELDS; k++)
+			(void)wf_state_get_u32(&in); /* norms */
+		for (int v = 0; v < 2; v++) /* centroid, headline vector */
+			for (int k = 0; k < WF_NFIELDS; k++) {
+				const uint32_t nt = wf_state_get_u32(&in);
+				for (uint32_t t = 0; t < nt && !in.error; t++) {
+					(void)wf_state_get_u64(&in);
+					(void)wf_state_get_u32(&in);
+				}
+			}
+		const uint32_t nix = wf_state_get_u32(&in);
+		for (uint32_t t = 0; t < nix && !in.error; t++)
+			(void)wf_state_get_u64(&in);
+	}
+	cr_assert_eq(in.error, 0);
+	free(p);
+	return n;
+}
+
+ParameterizedTestParameters(cluster, stories_move_to_room_for_more_as_they_grow)
+{
+	/* 16: the long items do not fit a small story; 64: they do */
+	static uint32_t terms[] = {16, 64};
+	return cr_make_param_array(uint32_t, terms, COUNT(terms));
+}
+
+/* A story opens in a small object when its first item's centroid fits and
+ * moves to a full one when a second item comes (keeping its place in the
+ * lru list, the index and the map): six interleaved events, every other
+ * one of long items (too long for a small story when centroid_terms is
+ * 16), gain their second items at the tail, in the middle and at the head
+ * of the lru list, and a duplicate finds its moved story.  Each event is
+ * one story with all its items, in lru order, the same in one go and
+ * saved and loaded half-way (small stories saved with their headline
+ * vectors owed), and all close together when they go idle. */
+ParameterizedTest(uint32_t *terms, cluster, stories_move_to_room_for_more_as_they_grow)
+{
+	cfg.cluster.centroid_terms = *terms;
+	stop();
+	start();
+	enum { EVENTS = 6, WORDS = 40 };
+	static char words[EVENTS][WORDS][8];
+	static char titles[EVENTS][2][400], bodies[EVENTS][2][400];
+	for (int e = 0; e < EVENTS; e++) {
+		for (int w = 0; w < WORDS; w++)
+			snprintf(words[e][w], sizeof words[e][w], "%c%c%c%c", 'B' + e, 'a' + w % 26,
+			         'a' + w / 26, 'q' + e);
+		for (int v = 0; v < 2; v++) {
+			/* the items of an odd event are long, the others short */
+			const int n = e % 2 ? WORDS : 5;
+			char *t = titles[e][v], *b = bodies[e][v];
+			t[0] = b[0] = '\0';
+			for (int w = 0; w < n; w++) {
+				strcat(t, words[e][w]);
+				strcat(t, " ");
+				strcat(b, words[e][(w + 1 + v) % n]);
+				strcat(b, w % 4 == 3 ? ". " : " ");
+			}
+		}
+	}
+	/* the first items, then the second items of the short events at the
+	 * tail, in the middle and at the head of the lru list, then the rest */
+	static const int order[][2] = {{0, 0}, {1, 0}, {2, 0}, {3, 0}, {5, 0}, {4, 0},
+	                               {4, 1}, {2, 1}, {0, 1}, {1, 1}, {3, 1}, {5, 1},
+	                               {4, 2}, {3, 2}, {0, 2}};
+	enum { N = COUNT(order) };
+	static char ids[N][16];
+	struct item it[N + 2];
+	for (int i = 0; i < N; i++) {
+		const int e = order[i][0], v = order[i][1] > 0;
+		snprintf(ids[i], sizeof ids[i], "m%d", i);
+		it[i] = (struct item){ids[i], (int64_t)i * 600000, titles[e][v], bodies[e][v], NULL};
+	}
+	it[N] = (struct item){"late", 10 * 24 * H, "Quiet Lake news", "Nothing to report.", NULL};
+	it[N + 1] = it[N];
+	/* a duplicate finds its story through the map */
+	it[N] = (struct item){"dup", N * 600000, titles[2][0], bodies[2][0], ids[2]};
+	uint64_t one[N + 2], two[N + 2];
+	run(it, N + 1, one);
+	int event[N + 1];
+	for (int i = 0; i < N; i++)
+		event[i] = order[i][0];
+	event[N] = 2;
+	for (int i = 0; i <= N; i++)
+		for (int j = 0; j < i; j++)
+			cr_assert_eq(one[i] == one[j], event[i] == event[j], "items %d and %d", j, i);
+	/* saved in lru order, by their last items, each with its items */
+	uint64_t saved[EVENTS + 1];
+	uint32_t items[EVENTS + 1];
+	cr_assert_eq(saved_stories(saved, items, EVENTS + 1), EVENTS);
+	for (int i = 0, e = 0; i <= N; i++) {
+		int later = i + 1;
+		while (later <= N && event[later] != event[i])
+			later++;
+		if (later <= N)
+			continue;
+		uint32_t want = 0;
+		for (int j = 0; j < N; j++)
+			want += event[j] == event[i];
+		cr_assert_eq(saved[e], one[i], "item %d's story", i);
+		cr_assert_eq(items[e++], want, "item %d's story", i);
+	}
+	run(it + N + 1, 1, one + N + 1);
+	cr_assert_eq(saved_stories(saved, items, EVENTS + 1), 1, "the idle stories closed");
+	cr_assert_eq(saved[0], one[N + 1]);
+
+	stop();
+	start();
+	run(it, 3, two);
+	size_t n;
+	unsigned char *half = save_cluster(cst, &n);
+	wf_cluster_stage.free(cst);
+	cst = load_cluster(half, n);
+	run(it + 3, N + 2 - 3, two + 3);
+	for (int i = 0; i < N + 2; i++)
+		cr_assert_eq(two[i], one[i], "item %d", i);
+	free(half);
+}
