@@ -205,47 +205,64 @@ double wf_minhash_similarity(const uint32_t *a, const uint32_t *b, unsigned k)
 	return (double)eq / k;
 }
 
-/* ∫ f over [lo, hi] by composite Simpson's rule. */
-static double integrate(double (*f)(double, double, double), double b, double r,
-                        double lo, double hi)
+/* Intervals of Simpson's rule in wf_lsh_params. */
+enum { SIMPSON_N = 200 };
+
+/* ∫ over [lo, hi] by composite Simpson's rule of the values f[0..N] at lo,
+ * lo + i * h and hi, or of 1 - f[i] when complement; h = (hi - lo) / N. */
+static double simpson(const double *f, bool complement, double h)
 {
-	enum { N = 200 };
-	double h = (hi - lo) / N, sum = f(lo, b, r) + f(hi, b, r);
-	for (int i = 1; i < N; i++)
-		sum += f(lo + i * h, b, r) * (i % 2 ? 4 : 2);
+	double sum = (complement ? 1 - f[0] : f[0]) + (complement ? 1 - f[SIMPSON_N] : f[SIMPSON_N]);
+	for (int i = 1; i < SIMPSON_N; i++)
+		sum += (complement ? 1 - f[i] : f[i]) * (i % 2 ? 4 : 2);
 	return sum * h / 3;
 }
 
-static double powi(double x, double n)
-{
-	double r = 1;
-	for (int i = 0; i < (int)n; i++)
-		r *= x;
-	return r;
-}
-
-static double p_candidate(double s, double b, double r)
-{
-	return 1 - powi(1 - powi(s, r), b);
-}
-
-static double p_missed(double s, double b, double r)
-{
-	return powi(1 - powi(s, r), b);
-}
-
+/* The search goes rows by rows, and for each r bands by bands, so that s^r
+ * and (1 - s^r)^b at every point of the two integrals take one multiply
+ * each from the last r's and b's (in the order x * x * ... * x, as the
+ * powers were once taken each on their own: the sums are the same to the
+ * bit, and so is the choice).  That is k log k integrals of 2 × 201 points
+ * in place of as many × 201 × (b + r) multiplies (53 M instructions for
+ * the defaults, 15 ms every start). */
 void wf_lsh_params(double t, unsigned k, double w_fp, double w_fn,
                    unsigned *bands, unsigned *rows)
 {
+	/* [0]: the points of ∫ P(candidate) over [0, t], [1]: of ∫ P(missed)
+	 * over [t, 1] */
+	const double lo[2] = {0, t}, hi[2] = {t, 1};
+	double h[2], s[2][SIMPSON_N + 1], sr[2][SIMPSON_N + 1], y[2][SIMPSON_N + 1],
+		yb[2][SIMPSON_N + 1];
+	for (int j = 0; j < 2; j++) {
+		h[j] = (hi[j] - lo[j]) / SIMPSON_N;
+		s[j][0] = lo[j];
+		s[j][SIMPSON_N] = hi[j];
+		for (int i = 1; i < SIMPSON_N; i++)
+			s[j][i] = lo[j] + i * h[j];
+		for (int i = 0; i <= SIMPSON_N; i++)
+			sr[j][i] = 1;
+	}
 	double best = 1e300;
 	*bands = 1;
 	*rows = k;
-	for (unsigned b = 1; b <= k; b++) {
-		for (unsigned r = 1; b * r <= k; r++) {
-			double fp = integrate(p_candidate, b, r, 0, t);
-			double fn = integrate(p_missed, b, r, t, 1);
+	for (unsigned r = 1; r <= k; r++) {
+		for (int j = 0; j < 2; j++)
+			for (int i = 0; i <= SIMPSON_N; i++) {
+				sr[j][i] *= s[j][i];
+				y[j][i] = 1 - sr[j][i];
+				yb[j][i] = 1;
+			}
+		for (unsigned b = 1; b * r <= k; b++) {
+			for (int j = 0; j < 2; j++)
+				for (int i = 0; i <= SIMPSON_N; i++)
+					yb[j][i] *= y[j][i];
+			/* P(candidate) = 1 - (1 - s^r)^b, P(missed) = (1 - s^r)^b */
+			double fp = simpson(yb[0], true, h[0]);
+			double fn = simpson(yb[1], false, h[1]);
 			double e = w_fp * fp + w_fn * fn;
-			if (e < best) {
+			/* the least error, and among equals the fewest bands, then
+			 * the fewest rows (found first here) */
+			if (e < best || (e == best && b < *bands)) {
 				best = e;
 				*bands = b;
 				*rows = r;
