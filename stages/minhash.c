@@ -205,16 +205,26 @@ double wf_minhash_similarity(const uint32_t *a, const uint32_t *b, unsigned k)
 	return (double)eq / k;
 }
 
-/* Intervals of Simpson's rule in wf_lsh_params. */
-enum { SIMPSON_N = 200 };
+/* Intervals of Simpson's rule in wf_lsh_params (even). */
+enum { SIMPSON_N = 200, SIMPSON_POINTS = SIMPSON_N + 1 };
 
-/* ∫ over [lo, hi] by composite Simpson's rule of the values f[0..N] at lo,
- * lo + i * h and hi, or of 1 - f[i] when complement; h = (hi - lo) / N. */
+/* f(x) at a point: the value or, when complement, 1 - the value */
+static double at(const double *f, int i, bool complement)
+{
+	return complement ? 1 - f[i] : f[i];
+}
+
+/* ∫ over [lo, hi] by composite Simpson's rule of f given at lo, lo + i * h
+ * and hi in f[0..N], h = (hi - lo) / N; or of 1 - f when complement.  The
+ * weights 4 and 2 by pairs of points, in order. */
 static double simpson(const double *f, bool complement, double h)
 {
-	double sum = (complement ? 1 - f[0] : f[0]) + (complement ? 1 - f[SIMPSON_N] : f[SIMPSON_N]);
-	for (int i = 1; i < SIMPSON_N; i++)
-		sum += (complement ? 1 - f[i] : f[i]) * (i % 2 ? 4 : 2);
+	double sum = at(f, 0, complement) + at(f, SIMPSON_N, complement);
+	for (int i = 1; i < SIMPSON_N - 1; i += 2) {
+		sum += at(f, i, complement) * 4;
+		sum += at(f, i + 1, complement) * 2;
+	}
+	sum += at(f, SIMPSON_N - 1, complement) * 4;
 	return sum * h / 3;
 }
 
@@ -228,37 +238,36 @@ static double simpson(const double *f, bool complement, double h)
 void wf_lsh_params(double t, unsigned k, double w_fp, double w_fn,
                    unsigned *bands, unsigned *rows)
 {
-	/* [0]: the points of ∫ P(candidate) over [0, t], [1]: of ∫ P(missed)
-	 * over [t, 1] */
+	/* the points of ∫ P(candidate) over [0, t], then those of
+	 * ∫ P(missed) over [t, 1], one after the other */
+	enum { P = 2 * SIMPSON_POINTS };
 	const double lo[2] = {0, t}, hi[2] = {t, 1};
-	double h[2], s[2][SIMPSON_N + 1], sr[2][SIMPSON_N + 1], y[2][SIMPSON_N + 1],
-		yb[2][SIMPSON_N + 1];
+	double h[2], s[P], sr[P], y[P], yb[P];
 	for (int j = 0; j < 2; j++) {
+		double *sj = s + j * SIMPSON_POINTS;
 		h[j] = (hi[j] - lo[j]) / SIMPSON_N;
-		s[j][0] = lo[j];
-		s[j][SIMPSON_N] = hi[j];
+		sj[0] = lo[j];
+		sj[SIMPSON_N] = hi[j];
 		for (int i = 1; i < SIMPSON_N; i++)
-			s[j][i] = lo[j] + i * h[j];
-		for (int i = 0; i <= SIMPSON_N; i++)
-			sr[j][i] = 1;
+			sj[i] = lo[j] + i * h[j];
 	}
+	for (int i = 0; i < P; i++)
+		sr[i] = 1;
 	double best = 1e300;
 	*bands = 1;
 	*rows = k;
 	for (unsigned r = 1; r <= k; r++) {
-		for (int j = 0; j < 2; j++)
-			for (int i = 0; i <= SIMPSON_N; i++) {
-				sr[j][i] *= s[j][i];
-				y[j][i] = 1 - sr[j][i];
-				yb[j][i] = 1;
-			}
+		for (int i = 0; i < P; i++) {
+			sr[i] *= s[i];
+			y[i] = 1 - sr[i];
+			yb[i] = 1;
+		}
 		for (unsigned b = 1; b * r <= k; b++) {
-			for (int j = 0; j < 2; j++)
-				for (int i = 0; i <= SIMPSON_N; i++)
-					yb[j][i] *= y[j][i];
+			for (int i = 0; i < P; i++)
+				yb[i] *= y[i];
 			/* P(candidate) = 1 - (1 - s^r)^b, P(missed) = (1 - s^r)^b */
-			double fp = simpson(yb[0], true, h[0]);
-			double fn = simpson(yb[1], false, h[1]);
+			double fp = simpson(yb, true, h[0]);
+			double fn = simpson(yb + SIMPSON_POINTS, false, h[1]);
 			double e = w_fp * fp + w_fn * fn;
 			/* the least error, and among equals the fewest bands, then
 			 * the fewest rows (found first here) */
