@@ -386,21 +386,24 @@ void wf_lsh_layout_of(const struct wf_config *cfg, struct wf_lsh_layout *out)
 	              &out->lede_bands, &out->lede_rows);
 }
 
+/* The keys of n bands of rows values each, from sig on, into keys; band b's
+ * hash starts from seed + b. */
+static void band_keys(const uint32_t *sig, unsigned n, unsigned rows, uint64_t seed,
+                      uint64_t *keys)
+{
+	for (unsigned b = 0; b < n; b++) {
+		uint64_t h = seed + b;
+		for (unsigned r = 0; r < rows; r++)
+			h = wf_hash_combine(h, *sig++);
+		keys[b] = wf_hash_finish(h);
+	}
+}
+
 void wf_lsh_keys(const struct wf_lsh_layout *l, const struct wf_fingerprint *fp,
                  uint64_t *keys)
 {
-	for (unsigned b = 0; b < l->bands; b++) {
-		uint64_t h = 0x6c7368ull + b;
-		for (unsigned r = 0; r < l->rows; r++)
-			h = wf_hash_combine(h, fp->minhash[b * l->rows + r]);
-		keys[b] = wf_hash_finish(h);
-	}
-	for (unsigned b = 0; b < l->lede_bands; b++) {
-		uint64_t h = 0x1ede00ull + b;
-		for (unsigned r = 0; r < l->lede_rows; r++)
-			h = wf_hash_combine(h, fp->lede[b * l->lede_rows + r]);
-		keys[l->bands + b] = wf_hash_finish(h);
-	}
+	band_keys(fp->minhash, l->bands, l->rows, 0x6c7368ull, keys);
+	band_keys(fp->lede, l->lede_bands, l->lede_rows, 0x1ede00ull, keys + l->bands);
 }
 
 /* The stage: the parameters, and the bands whose keys it makes here on a
