@@ -89,8 +89,7 @@ struct ranked {
 
 struct dedup {
 	struct wf_dedup_params p;
-	unsigned k, bands, rows;
-	unsigned lede_k, lede_bands, lede_rows;
+	struct wf_lsh_layout lsh; /* the bands of the keys */
 	int64_t now_ms;
 	struct entry *ring;  /* cap slots (a power of 2); entries base .. base + n - 1 */
 	size_t cap, head, n;
@@ -109,24 +108,7 @@ struct dedup {
 
 static unsigned n_keys(const struct dedup *d)
 {
-	return d->bands + d->lede_bands;
-}
-
-static void make_keys(const struct dedup *d, const struct wf_fingerprint *fp,
-                      uint64_t *keys)
-{
-	for (unsigned b = 0; b < d->bands; b++) {
-		uint64_t h = 0x6c7368ull + b;
-		for (unsigned r = 0; r < d->rows; r++)
-			h = wf_hash_combine(h, fp->minhash[b * d->rows + r]);
-		keys[b] = wf_hash_finish(h);
-	}
-	for (unsigned b = 0; b < d->lede_bands; b++) {
-		uint64_t h = 0x1ede00ull + b;
-		for (unsigned r = 0; r < d->lede_rows; r++)
-			h = wf_hash_combine(h, fp->lede[b * d->lede_rows + r]);
-		keys[d->bands + b] = wf_hash_finish(h);
-	}
+	return d->lsh.bands + d->lsh.lede_bands;
 }
 
 /* ---- the store ------------------------------------------------------- */
@@ -628,12 +610,7 @@ static int dedup_init(void **self, const struct wf_config *cfg)
 	if (!d)
 		return WF_ENOMEM;
 	d->p = cfg->dedup;
-	d->k = cfg->fp.minhash_k;
-	wf_lsh_params(d->p.lsh_threshold, d->k, d->p.lsh_weight_fp, 1.0 - d->p.lsh_weight_fp,
-	              &d->bands, &d->rows);
-	d->lede_k = cfg->fp.lede_k;
-	wf_lsh_params(d->p.lede_threshold, d->lede_k, d->p.lsh_weight_fp,
-	              1.0 - d->p.lsh_weight_fp, &d->lede_bands, &d->lede_rows);
+	wf_lsh_layout_of(cfg, &d->lsh);
 	d->now_ms = INT64_MIN;
 	d->cap = 1024;
 	d->ring = calloc(d->cap, sizeof *d->ring);
@@ -657,8 +634,14 @@ static int dedup_article(struct dedup *d, struct wf_batch *b, struct wf_article 
 	while (d->n && d->ring[d->head].time_ms < d->now_ms - d->p.window_ms)
 		pop_oldest(d);
 	wf_lsh_index_expire(d->index, d->now_ms - d->p.window_ms);
-	uint64_t keys[2 * WF_MINHASH_MAX];
-	make_keys(d, &a->fp, keys);
+	/* the fingerprint stage made the keys on a worker; an article
+	 * fingerprinted on its own (wf_fingerprint_article) has none */
+	uint64_t own[2 * WF_MINHASH_MAX];
+	const uint64_t *keys = a->fp.keys;
+	if (a->fp.n_keys != n_keys(d)) {
+		wf_lsh_keys(&d->lsh, &a->fp, own);
+		keys = own;
+	}
 	struct verdict v = {0};
 	const struct entry *y = best_match(d, a, keys, &v);
 	if (y) {

@@ -377,18 +377,73 @@ int wf_fingerprint_article(const struct wf_fingerprint_params *p,
 	return scratch ? fingerprint(p, arena, a, scratch) : WF_ENOMEM;
 }
 
+void wf_lsh_layout_of(const struct wf_config *cfg, struct wf_lsh_layout *out)
+{
+	const struct wf_dedup_params *d = &cfg->dedup;
+	wf_lsh_params(d->lsh_threshold, cfg->fp.minhash_k, d->lsh_weight_fp, 1.0 - d->lsh_weight_fp,
+	              &out->bands, &out->rows);
+	wf_lsh_params(d->lede_threshold, cfg->fp.lede_k, d->lsh_weight_fp, 1.0 - d->lsh_weight_fp,
+	              &out->lede_bands, &out->lede_rows);
+}
+
+/* The keys of n bands of rows values each, from sig on, into keys; band b's
+ * hash starts from seed + b. */
+static void band_keys(const uint32_t *sig, unsigned n, unsigned rows, uint64_t seed,
+                      uint64_t *keys)
+{
+	for (unsigned b = 0; b < n; b++) {
+		uint64_t h = seed + b;
+		for (unsigned r = 0; r < rows; r++)
+			h = wf_hash_combine(h, *sig++);
+		keys[b] = wf_hash_finish(h);
+	}
+}
+
+void wf_lsh_keys(const struct wf_lsh_layout *l, const struct wf_fingerprint *fp,
+                 uint64_t *keys)
+{
+	band_keys(fp->minhash, l->bands, l->rows, 0x6c7368ull, keys);
+	band_keys(fp->lede, l->lede_bands, l->lede_rows, 0x1ede00ull, keys + l->bands);
+}
+
+/* The stage: the parameters, and the bands whose keys it makes here on a
+ * worker rather than in the ordered dedup stage, the critical path. */
+struct fp_stage {
+	const struct wf_fingerprint_params *p;
+	struct wf_lsh_layout lsh;
+};
+
 static int fp_init(void **self, const struct wf_config *cfg)
 {
 	if (cfg->fp.minhash_k == 0 || cfg->fp.minhash_k > WF_MINHASH_MAX ||
 	    cfg->fp.lede_k == 0 || cfg->fp.lede_k > WF_MINHASH_MAX)
 		return WF_EINVAL;
-	*self = (void *)&cfg->fp;
+	struct fp_stage *st = malloc(sizeof *st);
+	if (!st)
+		return WF_ENOMEM;
+	st->p = &cfg->fp;
+	wf_lsh_layout_of(cfg, &st->lsh);
+	*self = st;
+	return 0;
+}
+
+/* Fingerprint a and make its keys. */
+static int fp_article(const struct fp_stage *st, struct wf_arena *arena, struct wf_article *a,
+                      uint64_t *scratch)
+{
+	if (fingerprint(st->p, arena, a, scratch) < 0)
+		return WF_ENOMEM;
+	const uint32_t n = st->lsh.bands + st->lsh.lede_bands;
+	if (!(a->fp.keys = wf_arena_alloc(arena, n * sizeof *a->fp.keys)))
+		return WF_ENOMEM;
+	wf_lsh_keys(&st->lsh, &a->fp, a->fp.keys);
+	a->fp.n_keys = n;
 	return 0;
 }
 
 static int fp_process(void *self, struct wf_batch *b)
 {
-	const struct wf_fingerprint_params *p = self;
+	const struct fp_stage *st = self;
 	/* one scratch buffer for the batch, sized for its longest article:
 	 * it stays in cache, and the arena holds only what the later stages
 	 * read */
@@ -400,14 +455,14 @@ static int fp_process(void *self, struct wf_batch *b)
 	if (!scratch)
 		return WF_FLOW_ERROR;
 	for (size_t i = 0; i < b->n; i++)
-		if (!b->items[i].rejected && fingerprint(p, &b->arena, &b->items[i], scratch) < 0)
+		if (!b->items[i].rejected && fp_article(st, &b->arena, &b->items[i], scratch) < 0)
 			return WF_FLOW_ERROR;
 	return WF_FLOW_OK;
 }
 
 static void fp_free(void *self)
 {
-	(void)self; /* borrowed from the config */
+	free(self);
 }
 
 const struct wf_stage_ops wf_fingerprint_stage = {

@@ -205,47 +205,73 @@ double wf_minhash_similarity(const uint32_t *a, const uint32_t *b, unsigned k)
 	return (double)eq / k;
 }
 
-/* ∫ f over [lo, hi] by composite Simpson's rule. */
-static double integrate(double (*f)(double, double, double), double b, double r,
-                        double lo, double hi)
+/* Intervals of Simpson's rule in wf_lsh_params (even). */
+enum { SIMPSON_N = 200, SIMPSON_POINTS = SIMPSON_N + 1 };
+
+/* f(x) at a point: the value or, when complement, 1 - the value */
+static double at(const double *f, int i, bool complement)
 {
-	enum { N = 200 };
-	double h = (hi - lo) / N, sum = f(lo, b, r) + f(hi, b, r);
-	for (int i = 1; i < N; i++)
-		sum += f(lo + i * h, b, r) * (i % 2 ? 4 : 2);
+	return complement ? 1 - f[i] : f[i];
+}
+
+/* ∫ over [lo, hi] by composite Simpson's rule of f given at lo, lo + i * h
+ * and hi in f[0..N], h = (hi - lo) / N; or of 1 - f when complement.  The
+ * weights 4 and 2 by pairs of points, in order. */
+static double simpson(const double *f, bool complement, double h)
+{
+	double sum = at(f, 0, complement) + at(f, SIMPSON_N, complement);
+	for (int i = 1; i < SIMPSON_N - 1; i += 2) {
+		sum += at(f, i, complement) * 4;
+		sum += at(f, i + 1, complement) * 2;
+	}
+	sum += at(f, SIMPSON_N - 1, complement) * 4;
 	return sum * h / 3;
 }
 
-static double powi(double x, double n)
-{
-	double r = 1;
-	for (int i = 0; i < (int)n; i++)
-		r *= x;
-	return r;
-}
-
-static double p_candidate(double s, double b, double r)
-{
-	return 1 - powi(1 - powi(s, r), b);
-}
-
-static double p_missed(double s, double b, double r)
-{
-	return powi(1 - powi(s, r), b);
-}
-
+/* The search goes rows by rows, and for each r bands by bands, so that s^r
+ * and (1 - s^r)^b at every point of the two integrals take one multiply
+ * each from the last r's and b's (in the order x * x * ... * x, as the
+ * powers were once taken each on their own: the sums are the same to the
+ * bit, and so is the choice).  That is k log k integrals of 2 × 201 points
+ * in place of as many × 201 × (b + r) multiplies: 2.8 M instructions for
+ * the defaults instead of 53 M (15 ms), every start. */
 void wf_lsh_params(double t, unsigned k, double w_fp, double w_fn,
                    unsigned *bands, unsigned *rows)
 {
+	/* the points of ∫ P(candidate) over [0, t], then those of
+	 * ∫ P(missed) over [t, 1], one after the other */
+	enum { P = 2 * SIMPSON_POINTS };
+	const double lo[2] = {0, t}, hi[2] = {t, 1};
+	double h[2], s[P], sr[P], y[P], yb[P];
+	for (int j = 0; j < 2; j++) {
+		double *sj = s + j * SIMPSON_POINTS;
+		h[j] = (hi[j] - lo[j]) / SIMPSON_N;
+		sj[0] = lo[j];
+		sj[SIMPSON_N] = hi[j];
+		for (int i = 1; i < SIMPSON_N; i++)
+			sj[i] = lo[j] + i * h[j];
+	}
+	for (int i = 0; i < P; i++)
+		sr[i] = 1;
 	double best = 1e300;
 	*bands = 1;
 	*rows = k;
-	for (unsigned b = 1; b <= k; b++) {
-		for (unsigned r = 1; b * r <= k; r++) {
-			double fp = integrate(p_candidate, b, r, 0, t);
-			double fn = integrate(p_missed, b, r, t, 1);
+	for (unsigned r = 1; r <= k; r++) {
+		for (int i = 0; i < P; i++) {
+			sr[i] *= s[i];
+			y[i] = 1 - sr[i];
+			yb[i] = 1;
+		}
+		for (unsigned b = 1; b * r <= k; b++) {
+			for (int i = 0; i < P; i++)
+				yb[i] *= y[i];
+			/* P(candidate) = 1 - (1 - s^r)^b, P(missed) = (1 - s^r)^b */
+			double fp = simpson(yb, true, h[0]);
+			double fn = simpson(yb + SIMPSON_POINTS, false, h[1]);
 			double e = w_fp * fp + w_fn * fn;
-			if (e < best) {
+			/* the least error, and among equals the fewest bands, then
+			 * the fewest rows (found first here) */
+			if (e < best || (e == best && b < *bands)) {
 				best = e;
 				*bands = b;
 				*rows = r;

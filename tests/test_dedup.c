@@ -225,6 +225,52 @@ Test(dedup, a_long_stream_keeps_finding_recent_copies, .init = setup, .fini = te
 	}
 }
 
+/* In the pipeline the fingerprint stage makes the band keys on a worker;
+ * an article fingerprinted on its own comes without and dedup makes them.
+ * Both file and find the same: copies are found across the two, either
+ * way round. */
+Test(dedup, keys_from_the_fingerprint_stage_are_the_ones_dedup_makes, .init = setup,
+     .fini = teardown)
+{
+	void *fp;
+	cr_assert_eq(wf_fingerprint_stage.init(&fp, &cfg), 0);
+	static char text[40][256];
+	static char ids[40][16];
+	for (int k = 0; k < 40; k++) {
+		/* every 2nd article repeats the one before it, an hour later */
+		int base = k - k % 2;
+		snprintf(text[k], sizeof text[k],
+		         "Report number %d on topic %d: the committee met %d times and agreed "
+		         "on plan %d with %d votes in favour, officials in city %d said.",
+		         base, base * 7, base * 3, base * 11, base * 13, base * 17);
+		snprintf(ids[k], sizeof ids[k], "id-%d", k);
+		struct wf_article *a = wf_batch_add_line(b, b->n + 1, "{}", 2);
+		a->id = ids[k];
+		a->time_ms = (int64_t)k * HOUR;
+		a->source = "Wire";
+		a->lang = "en";
+		a->title = "Committee";
+		a->body = text[k];
+		cr_assert_eq(wf_normalize_article(&b->arena, a), 0);
+	}
+	cr_assert_eq(wf_fingerprint_stage.process(fp, b), WF_FLOW_OK);
+	/* the originals of one half and the copies of the other without */
+	for (int k = 0; k < 40; k++) {
+		struct wf_fingerprint *f = &b->items[k].fp;
+		cr_assert_gt(f->n_keys, 0);
+		if ((k % 2) == (k < 20)) {
+			f->keys = NULL;
+			f->n_keys = 0;
+		}
+	}
+	run();
+	for (int k = 0; k < 40; k++) {
+		cr_assert_eq(b->items[k].kind, k % 2 ? WF_KIND_DUP : WF_KIND_NEW, "article %d", k);
+		cr_assert_str_eq(b->items[k].canonical, ids[k - k % 2]);
+	}
+	wf_fingerprint_stage.free(fp);
+}
+
 /* n distinct lower-case words of their own (seed): two bodies of other
  * seeds share no shingle.  Caller frees. */
 static char *own_words(unsigned n, unsigned seed)

@@ -9,9 +9,12 @@
 #include "testutil.h"
 #include "wirefold/arena.h"
 #include "wirefold/article.h"
+#include "wirefold/batch.h"
 #include "wirefold/config.h"
 #include "wirefold/fingerprint.h"
+#include "wirefold/minhash.h"
 #include "wirefold/normalize.h"
+#include "wirefold/stage.h"
 
 static struct wf_config cfg;
 
@@ -165,4 +168,45 @@ Test(fingerprint, number_words_are_figures)
 		snprintf(body, sizeof body, "Sales rose %s pct", none[i]);
 		assert_figures(body, NULL, 0);
 	}
+}
+
+/* The stage files each article's band keys as dedup would make them from
+ * the signatures: a band's rows hashed in order from a seed of its own,
+ * the signature's bands then the lede's, tuned by wf_lsh_params for the
+ * dedup thresholds; wf_fingerprint_article alone makes none. */
+Test(fingerprint, the_stage_makes_the_band_keys_of_the_signatures)
+{
+	wf_config_defaults(&cfg);
+	cfg.dedup.lede_threshold = 0.4; /* other bands than the defaults' */
+	void *stage;
+	cr_assert_eq(wf_fingerprint_stage.init(&stage, &cfg), 0);
+	struct wf_batch *b = wf_batch_new(4);
+	struct wf_article *a = wf_batch_add_line(b, 1, "{}", 2);
+	a->id = "k";
+	a->source = a->lang = "";
+	a->title = "Dock strike halts Rotterdam";
+	a->body = "Dock workers in Rotterdam began a 48-hour strike on Monday over pay, halting "
+	          "container traffic at Europe's largest port, the FNV union said.";
+	cr_assert_eq(wf_normalize_article(&b->arena, a), 0);
+	cr_assert_eq(wf_fingerprint_stage.process(stage, b), WF_FLOW_OK);
+
+	const double w = cfg.dedup.lsh_weight_fp;
+	unsigned bands, rows, lede_bands, lede_rows;
+	wf_lsh_params(cfg.dedup.lsh_threshold, cfg.fp.minhash_k, w, 1 - w, &bands, &rows);
+	wf_lsh_params(cfg.dedup.lede_threshold, cfg.fp.lede_k, w, 1 - w, &lede_bands, &lede_rows);
+	cr_assert_eq(a->fp.n_keys, bands + lede_bands);
+	for (unsigned k = 0; k < bands + lede_bands; k++) {
+		const bool lede = k >= bands;
+		const unsigned band = lede ? k - bands : k, r = lede ? lede_rows : rows;
+		const uint32_t *sig = lede ? a->fp.lede : a->fp.minhash;
+		uint64_t h = (lede ? 0x1ede00ull : 0x6c7368ull) + band;
+		for (unsigned i = 0; i < r; i++)
+			h = wf_hash_combine(h, sig[band * r + i]);
+		cr_assert_eq(a->fp.keys[k], wf_hash_finish(h), "key %u", k);
+	}
+
+	cr_assert_eq(wf_fingerprint_article(&cfg.fp, &b->arena, a), 0);
+	cr_assert_eq(a->fp.n_keys, 0);
+	wf_batch_free(b);
+	wf_fingerprint_stage.free(stage);
 }

@@ -191,6 +191,84 @@ Test(minhash, lsh_params_move_with_the_threshold)
 	cr_assert_lt(fabs(m2 - 0.8), 0.12, "b=%u r=%u mid %f", b2, r2, m2);
 }
 
+/* wf_lsh_params as it was first written, each integral's powers taken on
+ * their own: the search that takes them from the last b's and r's must
+ * choose the same bands and rows for every parameter set. */
+static double ref_powi(double x, double n)
+{
+	double r = 1;
+	for (int i = 0; i < (int)n; i++)
+		r *= x;
+	return r;
+}
+
+static double ref_candidate(double s, double b, double r)
+{
+	return 1 - ref_powi(1 - ref_powi(s, r), b);
+}
+
+static double ref_missed(double s, double b, double r)
+{
+	return ref_powi(1 - ref_powi(s, r), b);
+}
+
+static double ref_integrate(double (*f)(double, double, double), double b, double r,
+                            double lo, double hi)
+{
+	enum { N = 200 };
+	double h = (hi - lo) / N, sum = f(lo, b, r) + f(hi, b, r);
+	for (int i = 1; i < N; i++)
+		sum += f(lo + i * h, b, r) * (i % 2 ? 4 : 2);
+	return sum * h / 3;
+}
+
+static void ref_lsh_params(double t, unsigned k, double w_fp, double w_fn, unsigned *bands,
+                           unsigned *rows)
+{
+	double best = 1e300;
+	*bands = 1;
+	*rows = k;
+	for (unsigned b = 1; b <= k; b++) {
+		for (unsigned r = 1; b * r <= k; r++) {
+			double e = w_fp * ref_integrate(ref_candidate, b, r, 0, t) +
+			           w_fn * ref_integrate(ref_missed, b, r, t, 1);
+			if (e < best) {
+				best = e;
+				*bands = b;
+				*rows = r;
+			}
+		}
+	}
+}
+
+static void expect_lsh_params(double t, unsigned k, double w_fp)
+{
+	unsigned b, r, rb, rr;
+	wf_lsh_params(t, k, w_fp, 1 - w_fp, &b, &r);
+	ref_lsh_params(t, k, w_fp, 1 - w_fp, &rb, &rr);
+	cr_assert(b == rb && r == rr, "t=%g k=%u w_fp=%g: %u x %u, the reference %u x %u", t, k,
+	          w_fp, b, r, rb, rr);
+}
+
+Test(minhash, lsh_params_match_the_full_computation)
+{
+	/* the defaults (config.c): the whole text's bands and the lede's */
+	expect_lsh_params(0.2, 128, 0.5);
+	expect_lsh_params(0.5, 32, 0.5);
+	expect_lsh_params(0.2, 256, 0.5);
+	/* a sweep of thresholds (the ends too), signature lengths and weights;
+	 * w_fp 0 and 1 make whole ranges of (b, r) tie at 0 */
+	static const unsigned ks[] = {1, 2, 8, 13, 32, 64};
+	static const double ws[] = {0, 0.1, 0.5, 0.9, 1};
+	for (int ti = 0; ti <= 20; ti++)
+		for (size_t ki = 0; ki < sizeof ks / sizeof *ks; ki++)
+			for (size_t wi = 0; wi < sizeof ws / sizeof *ws; wi++)
+				expect_lsh_params(ti / 20.0, ks[ki], ws[wi]);
+	for (int i = 0; i < 20; i++)
+		expect_lsh_params((double)(next() % 1000) / 1000, 8 + (unsigned)(next() % 121),
+		                  (double)(next() % 100) / 100);
+}
+
 /* ---- wf_sort_unique ------------------------------------------------------- */
 
 static int cmp_u32(const void *a, const void *b)

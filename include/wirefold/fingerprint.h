@@ -13,6 +13,7 @@
 
 struct wf_arena;
 struct wf_article;
+struct wf_config;
 
 #define WF_MINHASH_MAX 256
 
@@ -45,11 +46,31 @@ struct wf_fingerprint {
 	uint32_t *tickers;     /* stock symbols in the headline, as wires mark
 	                        * them: "<IBM>", "(NYSE: IBM)", "IBM.N" */
 	uint32_t n_tickers;
+	uint64_t *keys;        /* the LSH band keys (wf_lsh_keys), made by the
+	                        * stage on a worker for the ordered dedup; */
+	uint32_t n_keys;       /* 0 after wf_fingerprint_article alone */
 };
 
-/* wf_fingerprint_article: fill a->fp from a->tokens and the body's span
- * a->body_start..body_end (set by normalize), allocating from arena.  Returns 0 or WF_ENOMEM.  Thread-safe for distinct
- * arenas; p borrowed. */
+/* The LSH bands the dedup index files an article under: bands × rows of
+ * the signature, then lede_bands × lede_rows of the lede's. */
+struct wf_lsh_layout {
+	unsigned bands, rows;
+	unsigned lede_bands, lede_rows;
+};
+
+/* wf_lsh_layout_of: the bands of cfg's signatures tuned for its dedup
+ * thresholds (wf_lsh_params).  Thread-safe. */
+void wf_lsh_layout_of(const struct wf_config *cfg, struct wf_lsh_layout *out);
+
+/* wf_lsh_keys: fp's band keys, one a band, into keys[0 .. l->bands +
+ * l->lede_bands).  Thread-safe. */
+void wf_lsh_keys(const struct wf_lsh_layout *l, const struct wf_fingerprint *fp,
+                 uint64_t *keys);
+
+/* wf_fingerprint_article: fill a->fp but its keys from a->tokens and the
+ * body's span a->body_start..body_end (set by normalize), allocating from
+ * arena.  Returns 0 or WF_ENOMEM.  Thread-safe for distinct arenas; p
+ * borrowed. */
 int wf_fingerprint_article(const struct wf_fingerprint_params *p,
                            struct wf_arena *arena, struct wf_article *a);
 
