@@ -109,6 +109,7 @@ struct initials {
 	uint64_t h[INITIAL_SLOTS]; /* 0 empty */
 	uint32_t n[INITIAL_SLOTS];
 	unsigned used;
+	uint8_t at[INITIAL_SLOTS / 2]; /* the slots used, to clear only them */
 };
 
 /* What one worker uses for one batch; never shared while taken. */
@@ -439,7 +440,7 @@ static uint32_t *initial_slot(struct initials *in, uint64_t h, bool add)
 		if (!in->h[i]) {
 			if (!add || 2 * (in->used + 1) > INITIAL_SLOTS)
 				return NULL;
-			in->used++;
+			in->at[in->used++] = (uint8_t)i;
 			in->h[i] = h;
 			in->n[i] = 0;
 			return &in->n[i];
@@ -652,7 +653,9 @@ static int article_features(struct features *ft, struct stemset *set,
 		{mem, 0}, {mem + cap_t, 0}, {mem + cap_t + cap_b, 0},
 	};
 	struct initials *initials = &set->initials;
-	memset(initials->h, 0, sizeof initials->h);
+	/* an article has a few dozen: clearing them beats clearing 2 KiB */
+	for (unsigned i = 0; i < initials->used; i++)
+		initials->h[initials->at[i]] = 0;
 	initials->used = 0;
 	find_initials(initials, a->body);
 	/* a copy, so that the loops keep its fields in registers: the stores
