@@ -41,6 +41,14 @@ enum {
 #define PREFETCH(p) ((void)(p))
 #endif
 
+/* Hides how x was computed from the compiler, which then cannot turn a
+ * use of it back into branches on the tests that gave it. */
+#ifdef __GNUC__
+#define OPAQUE(x) __asm__("" : "+r"(x))
+#else
+#define OPAQUE(x) ((void)0)
+#endif
+
 /* Salts that put the same text in different fields apart. */
 static const uint64_t field_salt[WF_NFIELDS] = {
 	0x9e3779b97f4a7c15ull, 0xc2b2ae3d27d4eb4full, 0x165667b19e3779f9ull,
@@ -595,13 +603,18 @@ static inline void field_terms(const struct features *ft, struct stemset *set,
 			put(&t, f, wh);
 			continue;
 		}
-		uint64_t base;
-		if (k->len < 2 || !word_base(ft, set, l, wh, w, k->len, &base))
-			continue;
-		put(&t, f, base);
+		/* Stop words come in no pattern that a branch predictor
+		 * could learn: the term is written in any case (a token has
+		 * room for two) and counted if it is one.  Left to itself,
+		 * GCC branches on the stop test all the same. */
+		uint64_t base = 0;
+		bool term = k->len >= 2 && word_base(ft, set, l, wh, w, k->len, &base);
+		OPAQUE(term);
+		t.t[t.n] = (struct wf_term){base ^ field_salt[f], 1};
+		t.n += term;
 		/* a name: capitalised, but not as the first word of the title
 		 * or of a sentence of the body, nor anywhere in a styled title */
-		if (!(k->flags & (WF_TOK_CAP | WF_TOK_ALLCAP)) ||
+		if (!(k->flags & (WF_TOK_CAP | WF_TOK_ALLCAP)) || !term ||
 		    (f == WF_FIELD_TITLE && (styled || i == 0)) ||
 		    (l->english && in_set(ft->dates, wh)))
 			continue;

@@ -152,6 +152,12 @@ Test(features, names_are_capitalised_words_not_sentence_starts_nor_dates)
 	cr_assert_not(has(a, WF_FIELD_ENTITY, "april"));
 	cr_assert_not(has(a, WF_FIELD_ENTITY, "refineri"), "first word of the title");
 	wf_batch_free(b);
+	a = one("en", "", "Shares of The Times and A Dick unit rose", &b);
+	cr_assert(has(a, WF_FIELD_ENTITY, "time"));
+	cr_assert(has(a, WF_FIELD_ENTITY, "dick"));
+	cr_assert_eq(a->feat.n[WF_FIELD_ENTITY], 2, "no stop word, no letter");
+	cr_assert_eq(a->feat.n[WF_FIELD_BODY], 5, "share, time, dick, unit, rose");
+	wf_batch_free(b);
 }
 
 /* Sentence starts are counted per article: those of an article before it
