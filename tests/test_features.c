@@ -152,6 +152,45 @@ Test(features, names_are_capitalised_words_not_sentence_starts_nor_dates)
 	cr_assert_not(has(a, WF_FIELD_ENTITY, "april"));
 	cr_assert_not(has(a, WF_FIELD_ENTITY, "refineri"), "first word of the title");
 	wf_batch_free(b);
+	a = one("en", "", "Shares of The Times and A Dick unit rose", &b);
+	cr_assert(has(a, WF_FIELD_ENTITY, "time"));
+	cr_assert(has(a, WF_FIELD_ENTITY, "dick"));
+	cr_assert_eq(a->feat.n[WF_FIELD_ENTITY], 2, "no stop word, no letter");
+	cr_assert_eq(a->feat.n[WF_FIELD_BODY], 5, "share, time, dick, unit, rose");
+	wf_batch_free(b);
+}
+
+/* Sentence starts are counted per article: those of an article before it
+ * in the batch take no name from it.  They are counted in all the body, but
+ * only its first body_tokens tokens give terms and names, so those past
+ * them stay counted to the article's end: 200 of them, more than the table
+ * holds. */
+Test(features, sentence_starts_of_one_article_spare_the_next_names)
+{
+	const size_t fill = cfg.cluster.body_tokens;
+	char *body = malloc(2 * fill + 200 * 5 + 1);
+	cr_assert_not_null(body);
+	char *p = body;
+	for (size_t i = 0; i < fill; i++, p += 2)
+		memcpy(p, "w ", 2);
+	for (int i = 0; i < 200; i++, p += 5) { /* "Xaa. Xab. ..." */
+		p[0] = 'X';
+		p[1] = (char)('a' + i / 26);
+		p[2] = (char)('a' + i % 26);
+		memcpy(p + 3, ". ", 2);
+	}
+	*p = '\0';
+	struct wf_batch *b = wf_batch_new(4);
+	struct wf_article *starts = add(b, "en", "", body);
+	struct wf_article *names =
+		add(b, "en", "", "the Xaa and Xab shares rose, Xcb and Xhr too");
+	cr_assert_eq(wf_features_stage.process(st, b), WF_FLOW_OK);
+	cr_assert_eq(starts->feat.n[WF_FIELD_ENTITY], 0);
+	const char *const w[] = {"xaa", "xab", "xcb", "xhr"};
+	for (int i = 0; i < 4; i++)
+		cr_assert(has(names, WF_FIELD_ENTITY, w[i]), "%s", w[i]);
+	wf_batch_free(b);
+	free(body);
 }
 
 Test(features, a_title_in_capitals_names_only_its_tickers)
