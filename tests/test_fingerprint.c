@@ -104,6 +104,22 @@ Test(fingerprint, digits_after_letters_lose_one_digit)
 	assert_figures("The B747 fleet.", want, 1);
 }
 
+/* Whether a figure begins or ends at a byte is decided by the ASCII
+ * letters alone, as isalpha has it in the "C" locale: every other byte
+ * next to digits leaves them a figure. */
+Test(fingerprint, only_ascii_letters_glue_to_figures)
+{
+	static const char *const want[] = {"5", "7"};
+	for (int c = 1; c < 128; c++) {
+		if (c >= '0' && c <= '9')
+			continue;
+		char body[64];
+		snprintf(body, sizeof body, "Sales rose 5%c pct and %c7 more", c, c);
+		const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+		assert_figures(body, want, letter ? 0 : 2);
+	}
+}
+
 /* A headline of symbols without a word in them ("<.>" is a symbol and no
  * token): the first sixteen of its 24 are kept, six distinct, and sorting
  * them needs room the article's tokens do not give (there are none). */
