@@ -226,3 +226,32 @@ Test(fingerprint, the_stage_makes_the_band_keys_of_the_signatures)
 	wf_batch_free(b);
 	wf_fingerprint_stage.free(stage);
 }
+
+/* The stage finds number words as wf_fingerprint_article does, with the
+ * filter of number words' hashes it made for its seed (here not the
+ * default one) at init. */
+Test(fingerprint, the_stage_finds_number_words_for_its_seed)
+{
+	wf_config_defaults(&cfg);
+	cfg.fp.seed ^= 0x5eed;
+	void *stage;
+	cr_assert_eq(wf_fingerprint_stage.init(&stage, &cfg), 0);
+	struct wf_batch *b = wf_batch_new(4);
+	struct wf_article *a = wf_batch_add_line(b, 1, "{}", 2);
+	a->id = "n";
+	a->source = a->lang = "";
+	a->title = "Sales";
+	a->body = "Sales rose nine pct and seventeen more in ninety days";
+	cr_assert_eq(wf_normalize_article(&b->arena, a), 0);
+	cr_assert_eq(wf_fingerprint_stage.process(stage, b), WF_FLOW_OK);
+	static const char *const want[] = {"9", "17", "90"};
+	cr_assert_eq(a->fp.n_numbers, 3);
+	for (size_t i = 0; i < 3; i++) {
+		bool found = false;
+		for (uint32_t j = 0; j < a->fp.n_numbers; j++)
+			found |= a->fp.numbers[j] == figure(want[i]);
+		cr_assert(found, "no figure %s", want[i]);
+	}
+	wf_batch_free(b);
+	wf_fingerprint_stage.free(stage);
+}
