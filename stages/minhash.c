@@ -110,14 +110,36 @@ static uint32_t drop_repeats(uint32_t *v, uint32_t n)
 	return k;
 }
 
+/* Taken slots are marked with a byte of 0x80 (free ones 0), so that SSE2
+ * reads 16 of them into bits at once. */
+#define TAKEN 0x80
+
+/* The bitmap of the taken slots of taken[64 * q .. 64 * (q + 1)), for
+ * gather. */
+static uint64_t taken64(const uint8_t *taken, uint32_t q)
+{
+	const uint8_t *t = taken + 64 * (size_t)q;
+	uint64_t m = 0;
+#ifdef __SSE2__
+	for (unsigned b = 0; b < 64; b += 16)
+		m |= (uint64_t)(unsigned)_mm_movemask_epi8(
+			     _mm_loadu_si128((const __m128i *)(t + b)))
+		     << b;
+#else
+	for (unsigned b = 0; b < 64; b++)
+		m |= (uint64_t)(t[b] >> 7) << b;
+#endif
+	return m;
+}
+
 /* Copy the values of the taken slots of tmp[0..last] to out, in slot
- * order; returns how many. */
-static uint32_t gather(uint32_t *out, const uint32_t *tmp, const uint64_t *used,
+ * order; returns how many.  taken has room for whole words of 64 slots. */
+static uint32_t gather(uint32_t *out, const uint32_t *tmp, const uint8_t *taken,
                        uint32_t last)
 {
 	uint32_t *o = out;
-	for (uint32_t w = 0; w <= last / 64; w++, tmp += 64)
-		for (uint64_t m = used[w]; m; m &= m - 1)
+	for (uint32_t q = 0; q <= last / 64; q++, tmp += 64)
+		for (uint64_t m = taken64(taken, q); m; m &= m - 1)
 			*o++ = tmp[__builtin_ctzll(m)];
 	return (uint32_t)(o - out);
 }
@@ -129,10 +151,13 @@ static uint32_t gather(uint32_t *out, const uint32_t *tmp, const uint64_t *used,
  * homes follow the values' order, so the table read in slot order is
  * sorted).  An eighth to a quarter full, most values find their slot
  * free (a table half as large took 12 % more instructions, one twice as
- * large 3 % fewer); a bitmap of the taken slots then gives the sorted set a set bit at
- * a time.  About two thirds of the instructions of a counting sort by the
- * top bits and an insertion sort of each bucket.  Should the runs be long
- * after all, a budget of moves hands over to a radix sort. */
+ * large 3 % fewer).  Which slots are taken is a byte each (not a bit, as
+ * slots.h has it for features): a free slot is then one compare and
+ * taking it one store, and the sorted set is read off 16 of those bytes at
+ * a time (wf_sort_unique 75.3 M -> 68.8 M instructions on the 5k
+ * prefix).  About two thirds of the instructions of a counting sort by
+ * the top bits and an insertion sort of each bucket.  Should the runs be
+ * long after all, a budget of moves hands over to a radix sort. */
 uint32_t wf_sort_unique(uint32_t *v, uint32_t *tmp, uint32_t n, size_t room)
 {
 	assert(n <= room);
@@ -156,29 +181,32 @@ uint32_t wf_sort_unique(uint32_t *v, uint32_t *tmp, uint32_t n, size_t room)
 		return drop_repeats(v, n);
 	}
 	const unsigned shift = 32 - bits;
-	uint64_t used[WF_SLOTS_WORDS];
-	wf_slots_clear(used, bits, n);
+	/* whole words of 64 slots for gather */
+	uint8_t taken[WF_SLOTS_WORDS * 64];
+	memset(taken, 0, ((1u << bits) + n + 63) / 64 * 64);
 	uint32_t last = (1u << bits) - 1; /* the last slot taken, at least */
 	size_t budget = 8 * (size_t)n;
 	for (uint32_t i = 0; i < n; i++) {
 		const uint32_t x = v[i];
 		uint32_t s = x >> shift;
-		if (!wf_slot_taken(used, s)) {
+		if (!taken[s]) {
 			tmp[s] = x;
-			wf_slot_take(used, s);
+			taken[s] = TAKEN;
 			continue;
 		}
 		/* x's place in the run, unless it is there already */
 		const uint32_t home = s;
-		while (wf_slot_taken(used, s) && tmp[s] < x)
+		while (taken[s] && tmp[s] < x)
 			s++;
-		if (wf_slot_taken(used, s) && tmp[s] == x)
+		if (taken[s] && tmp[s] == x)
 			continue;
-		const uint32_t end = wf_slots_run_end(used, s);
+		uint32_t end = s;
+		while (taken[end])
+			end++;
 		if (end - home > budget) {
 			/* crowded: what the table holds, then the rest of v
 			 * (k <= i: nothing unread is overwritten), radix sorted */
-			const uint32_t k = gather(v, tmp, used, last);
+			const uint32_t k = gather(v, tmp, taken, last);
 			memmove(v + k, v + i, (n - i) * sizeof *v);
 			n = k + n - i;
 			radix_sort(v, tmp, n);
@@ -189,10 +217,10 @@ uint32_t wf_sort_unique(uint32_t *v, uint32_t *tmp, uint32_t n, size_t room)
 		for (uint32_t m = end; m > s; m--)
 			tmp[m] = tmp[m - 1];
 		tmp[s] = x;
-		wf_slot_take(used, end);
+		taken[end] = TAKEN;
 		last = end > last ? end : last;
 	}
-	return gather(v, tmp, used, last);
+	return gather(v, tmp, taken, last);
 }
 
 double wf_minhash_similarity(const uint32_t *a, const uint32_t *b, unsigned k)

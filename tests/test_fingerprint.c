@@ -104,6 +104,22 @@ Test(fingerprint, digits_after_letters_lose_one_digit)
 	assert_figures("The B747 fleet.", want, 1);
 }
 
+/* Whether a figure begins or ends at a byte is decided by the ASCII
+ * letters alone, as isalpha has it in the "C" locale: every other byte
+ * next to digits leaves them a figure. */
+Test(fingerprint, only_ascii_letters_glue_to_figures)
+{
+	static const char *const want[] = {"5", "7"};
+	for (int c = 1; c < 128; c++) {
+		if (c >= '0' && c <= '9')
+			continue;
+		char body[64];
+		snprintf(body, sizeof body, "Sales rose 5%c pct and %c7 more", c, c);
+		const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+		assert_figures(body, want, letter ? 0 : 2);
+	}
+}
+
 /* A headline of symbols without a word in them ("<.>" is a symbol and no
  * token): the first sixteen of its 24 are kept, six distinct, and sorting
  * them needs room the article's tokens do not give (there are none). */
@@ -207,6 +223,35 @@ Test(fingerprint, the_stage_makes_the_band_keys_of_the_signatures)
 
 	cr_assert_eq(wf_fingerprint_article(&cfg.fp, &b->arena, a), 0);
 	cr_assert_eq(a->fp.n_keys, 0);
+	wf_batch_free(b);
+	wf_fingerprint_stage.free(stage);
+}
+
+/* The stage finds number words as wf_fingerprint_article does, with the
+ * filter of number words' hashes it made for its seed (here not the
+ * default one) at init. */
+Test(fingerprint, the_stage_finds_number_words_for_its_seed)
+{
+	wf_config_defaults(&cfg);
+	cfg.fp.seed ^= 0x5eed;
+	void *stage;
+	cr_assert_eq(wf_fingerprint_stage.init(&stage, &cfg), 0);
+	struct wf_batch *b = wf_batch_new(4);
+	struct wf_article *a = wf_batch_add_line(b, 1, "{}", 2);
+	a->id = "n";
+	a->source = a->lang = "";
+	a->title = "Sales";
+	a->body = "Sales rose nine pct and seventeen more in ninety days";
+	cr_assert_eq(wf_normalize_article(&b->arena, a), 0);
+	cr_assert_eq(wf_fingerprint_stage.process(stage, b), WF_FLOW_OK);
+	static const char *const want[] = {"9", "17", "90"};
+	cr_assert_eq(a->fp.n_numbers, 3);
+	for (size_t i = 0; i < 3; i++) {
+		bool found = false;
+		for (uint32_t j = 0; j < a->fp.n_numbers; j++)
+			found |= a->fp.numbers[j] == figure(want[i]);
+		cr_assert(found, "no figure %s", want[i]);
+	}
 	wf_batch_free(b);
 	wf_fingerprint_stage.free(stage);
 }

@@ -1,10 +1,12 @@
-/* slots.h — the bitmap of taken slots of an ordered table: the sorts of
- * fingerprint's sets (wf_sort_unique, minhash.c) and of features' terms
- * (wf_terms_sort, features.c).  Each value goes to the slot of its top
- * bits in a table of 4n to 8n slots, or to its place in the sorted run of
- * taken slots there; the taken slots, read in order, are the sorted
- * result.  What a slot holds, and how a repeat is folded, is the caller's;
- * which slots are taken is this.  Header only; any thread. */
+/* slots.h — the bitmap of taken slots of an ordered table: the sort of
+ * features' terms (wf_terms_sort, features.c); the table's size is also
+ * that of the sort of fingerprint's sets (wf_sort_unique, minhash.c),
+ * which marks its taken slots a byte each.  Each value goes to the slot
+ * of its top bits in a table of 4n to 8n slots, or to its place in the
+ * sorted run of taken slots there; the taken slots, read in order, are
+ * the sorted result.  What a slot holds, and how a repeat is folded, is
+ * the caller's; which slots are taken is this.  Header only; any
+ * thread. */
 #ifndef WF_SLOTS_H
 #define WF_SLOTS_H
 
