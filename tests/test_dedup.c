@@ -199,6 +199,18 @@ Test(dedup, rejected_lines_are_skipped, .init = setup, .fini = teardown)
 }
 
 /* Many articles over a long stream: the index evicts and stays correct. */
+/* The text and id of report k: every odd report repeats the one before it
+ * word for word under an id of its own. */
+static void report(int k, char text[256], char id[16])
+{
+	const int base = k - k % 2;
+	snprintf(text, 256,
+	         "Report number %d on topic %d: the committee met %d times and agreed "
+	         "on plan %d with %d votes in favour, officials in city %d said.",
+	         base, base * 7, base * 3, base * 11, base * 13, base * 17);
+	snprintf(id, 16, "id-%d", k);
+}
+
 Test(dedup, a_long_stream_keeps_finding_recent_copies, .init = setup, .fini = teardown)
 {
 	static char text[600][256];
@@ -208,13 +220,7 @@ Test(dedup, a_long_stream_keeps_finding_recent_copies, .init = setup, .fini = te
 		b = wf_batch_new(64);
 		for (int i = 0; i < 60; i++) {
 			int k = round * 60 + i;
-			/* every 2nd article repeats the one before it, an hour later */
-			int base = k - k % 2;
-			snprintf(text[k], sizeof text[k],
-			         "Report number %d on topic %d: the committee met %d times and agreed "
-			         "on plan %d with %d votes in favour, officials in city %d said.",
-			         base, base * 7, base * 3, base * 11, base * 13, base * 17);
-			snprintf(ids[k], sizeof ids[k], "id-%d", k);
+			report(k, text[k], ids[k]);
 			add(ids[k], (int64_t)k * 10 * HOUR, "Committee", text[k]);
 		}
 		run();
@@ -237,13 +243,7 @@ Test(dedup, keys_from_the_fingerprint_stage_are_the_ones_dedup_makes, .init = se
 	static char text[40][256];
 	static char ids[40][16];
 	for (int k = 0; k < 40; k++) {
-		/* every 2nd article repeats the one before it, an hour later */
-		int base = k - k % 2;
-		snprintf(text[k], sizeof text[k],
-		         "Report number %d on topic %d: the committee met %d times and agreed "
-		         "on plan %d with %d votes in favour, officials in city %d said.",
-		         base, base * 7, base * 3, base * 11, base * 13, base * 17);
-		snprintf(ids[k], sizeof ids[k], "id-%d", k);
+		report(k, text[k], ids[k]);
 		struct wf_article *a = wf_batch_add_line(b, b->n + 1, "{}", 2);
 		a->id = ids[k];
 		a->time_ms = (int64_t)k * HOUR;
