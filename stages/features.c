@@ -292,9 +292,11 @@ static uint32_t bucket_terms(struct wf_term *restrict out, const struct wf_term 
  * term goes to the slot of its top bits in a table of 4n to 8n slots (an
  * eighth to a quarter full), or to its place in the sorted run of taken
  * slots there, where a repeat is met and folded; the taken slots, read in
- * order from a bitmap, are the result.  Three quarters of the
- * instructions of bucket_terms, which takes over for a few terms, very
- * many, or a run longer than a budget. */
+ * order, are the result.  Which are taken is a byte each (slots.h), read
+ * 16 at a time (against a bitmap: wf_terms_sort 29.2 M -> 25.7 M
+ * instructions on the 5k prefix).  Three quarters of the instructions of
+ * bucket_terms, which takes over for a few terms, very many, or a run
+ * longer than a budget. */
 uint32_t wf_terms_sort(struct wf_term *restrict out, const struct wf_term *restrict t,
                        uint32_t n, uint32_t *restrict bucket, struct wf_term *restrict table)
 {
@@ -303,38 +305,40 @@ uint32_t wf_terms_sort(struct wf_term *restrict out, const struct wf_term *restr
 		return bucket_terms(out, t, n, bucket);
 	const unsigned shift = 64 - bits;
 	/* a run may pass the table's end by n - 1 slots */
-	uint64_t used[WF_SLOTS_WORDS];
-	wf_slots_clear(used, bits, n);
+	uint8_t taken[WF_SLOTS_WORDS * 64];
+	memset(taken, 0, wf_slots_bytes(bits, n));
 	uint32_t last = (1u << bits) - 1; /* the last slot taken, at least */
 	size_t budget = 8 * (size_t)n;
 	for (uint32_t i = 0; i < n; i++) {
 		const struct wf_term x = t[i];
 		uint32_t s = (uint32_t)(x.h >> shift);
-		if (!wf_slot_taken(used, s)) {
+		if (!taken[s]) {
 			table[s] = x;
-			wf_slot_take(used, s);
+			taken[s] = WF_SLOT_TAKEN;
 			continue;
 		}
 		const uint32_t home = s;
-		while (wf_slot_taken(used, s) && table[s].h < x.h)
+		while (taken[s] && table[s].h < x.h)
 			s++;
-		if (wf_slot_taken(used, s) && table[s].h == x.h) {
+		if (taken[s] && table[s].h == x.h) {
 			table[s].tf += x.tf;
 			continue;
 		}
-		const uint32_t end = wf_slots_run_end(used, s);
+		uint32_t end = s;
+		while (taken[end])
+			end++;
 		if (end - home > budget)
 			return bucket_terms(out, t, n, bucket); /* crowded */
 		budget -= end - home;
 		for (uint32_t m = end; m > s; m--)
 			table[m] = table[m - 1];
 		table[s] = x;
-		wf_slot_take(used, end);
+		taken[end] = WF_SLOT_TAKEN;
 		last = end > last ? end : last;
 	}
 	struct wf_term *o = out;
-	for (uint32_t w = 0; w <= last / 64; w++, table += 64)
-		for (uint64_t m = used[w]; m; m &= m - 1)
+	for (uint32_t q = 0; q <= last / 64; q++, table += 64)
+		for (uint64_t m = wf_slots_taken64(taken, q); m; m &= m - 1)
 			*o++ = table[__builtin_ctzll(m)];
 	return (uint32_t)(o - out);
 }

@@ -110,28 +110,6 @@ static uint32_t drop_repeats(uint32_t *v, uint32_t n)
 	return k;
 }
 
-/* Taken slots are marked with a byte of 0x80 (free ones 0), so that SSE2
- * reads 16 of them into bits at once. */
-#define TAKEN 0x80
-
-/* The bitmap of the taken slots of taken[64 * q .. 64 * (q + 1)), for
- * gather. */
-static uint64_t taken64(const uint8_t *taken, uint32_t q)
-{
-	const uint8_t *t = taken + 64 * (size_t)q;
-	uint64_t m = 0;
-#ifdef __SSE2__
-	for (unsigned b = 0; b < 64; b += 16)
-		m |= (uint64_t)(unsigned)_mm_movemask_epi8(
-			     _mm_loadu_si128((const __m128i *)(t + b)))
-		     << b;
-#else
-	for (unsigned b = 0; b < 64; b++)
-		m |= (uint64_t)(t[b] >> 7) << b;
-#endif
-	return m;
-}
-
 /* Copy the values of the taken slots of tmp[0..last] to out, in slot
  * order; returns how many.  taken has room for whole words of 64 slots. */
 static uint32_t gather(uint32_t *out, const uint32_t *tmp, const uint8_t *taken,
@@ -139,7 +117,7 @@ static uint32_t gather(uint32_t *out, const uint32_t *tmp, const uint8_t *taken,
 {
 	uint32_t *o = out;
 	for (uint32_t q = 0; q <= last / 64; q++, tmp += 64)
-		for (uint64_t m = taken64(taken, q); m; m &= m - 1)
+		for (uint64_t m = wf_slots_taken64(taken, q); m; m &= m - 1)
 			*o++ = tmp[__builtin_ctzll(m)];
 	return (uint32_t)(o - out);
 }
@@ -151,13 +129,13 @@ static uint32_t gather(uint32_t *out, const uint32_t *tmp, const uint8_t *taken,
  * homes follow the values' order, so the table read in slot order is
  * sorted).  An eighth to a quarter full, most values find their slot
  * free (a table half as large took 12 % more instructions, one twice as
- * large 3 % fewer).  Which slots are taken is a byte each (not a bit, as
- * slots.h has it for features): a free slot is then one compare and
- * taking it one store, and the sorted set is read off 16 of those bytes at
- * a time (wf_sort_unique 75.3 M -> 68.8 M instructions on the 5k
- * prefix).  About two thirds of the instructions of a counting sort by
- * the top bits and an insertion sort of each bucket.  Should the runs be
- * long after all, a budget of moves hands over to a radix sort. */
+ * large 3 % fewer).  Which slots are taken is a byte each (slots.h): a
+ * free slot is then one compare and taking it one store, and the sorted
+ * set is read off 16 of those bytes at a time (wf_sort_unique 75.3 M ->
+ * 68.8 M instructions on the 5k prefix, against a bitmap).  About two
+ * thirds of the instructions of a counting sort by the top bits and an
+ * insertion sort of each bucket.  Should the runs be long after all, a
+ * budget of moves hands over to a radix sort. */
 uint32_t wf_sort_unique(uint32_t *v, uint32_t *tmp, uint32_t n, size_t room)
 {
 	assert(n <= room);
@@ -183,7 +161,7 @@ uint32_t wf_sort_unique(uint32_t *v, uint32_t *tmp, uint32_t n, size_t room)
 	const unsigned shift = 32 - bits;
 	/* whole words of 64 slots for gather */
 	uint8_t taken[WF_SLOTS_WORDS * 64];
-	memset(taken, 0, ((1u << bits) + n + 63) / 64 * 64);
+	memset(taken, 0, wf_slots_bytes(bits, n));
 	uint32_t last = (1u << bits) - 1; /* the last slot taken, at least */
 	size_t budget = 8 * (size_t)n;
 	for (uint32_t i = 0; i < n; i++) {
@@ -191,7 +169,7 @@ uint32_t wf_sort_unique(uint32_t *v, uint32_t *tmp, uint32_t n, size_t room)
 		uint32_t s = x >> shift;
 		if (!taken[s]) {
 			tmp[s] = x;
-			taken[s] = TAKEN;
+			taken[s] = WF_SLOT_TAKEN;
 			continue;
 		}
 		/* x's place in the run, unless it is there already */
@@ -217,7 +195,7 @@ uint32_t wf_sort_unique(uint32_t *v, uint32_t *tmp, uint32_t n, size_t room)
 		for (uint32_t m = end; m > s; m--)
 			tmp[m] = tmp[m - 1];
 		tmp[s] = x;
-		taken[end] = TAKEN;
+		taken[end] = WF_SLOT_TAKEN;
 		last = end > last ? end : last;
 	}
 	return gather(v, tmp, taken, last);

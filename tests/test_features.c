@@ -337,8 +337,9 @@ Test(terms_sort, matches_qsort_and_folds_every_repeat)
 		pool[i] = next();
 	/* uniform; with repeats; crowded under few top bits (long runs: the
 	 * budget hands over to the bucket sort); few distinct; descending;
-	 * zeros and UINT64_MAX */
-	for (unsigned kind = 0; kind < 6; kind++)
+	 * zeros and UINT64_MAX; an eighth in the last slot (a run past the
+	 * table's end, within the budget up to a thousand or so) */
+	for (unsigned kind = 0; kind < 7; kind++)
 		for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
 			const uint32_t n = sizes[si];
 			for (uint32_t i = 0; i < n; i++) {
@@ -350,7 +351,8 @@ Test(terms_sort, matches_qsort_and_folds_every_repeat)
 				case 2: t[i].h = (r & 0xffff) | 0x1234000000000000ull; break;
 				case 3: t[i].h = pool[r % 4]; break;
 				case 4: t[i].h = UINT64_MAX - i * 0x9E3779B97F4A7C15ull % (1ull << 40); break;
-				default: t[i].h = r % 3 == 0 ? 0 : r % 3 == 1 ? UINT64_MAX : r; break;
+				case 5: t[i].h = r % 3 == 0 ? 0 : r % 3 == 1 ? UINT64_MAX : r; break;
+				default: t[i].h = r % 8 ? r : UINT64_MAX - (r >> 56); break;
 				}
 			}
 			const uint32_t k = reference_terms(want, t, n);
