@@ -615,17 +615,24 @@ static int df_add(struct cluster *c, const struct wf_features *f)
 	for (int k = 0; k < WF_NFIELDS; k++)
 		terms += f->n[k];
 	if ((c->df.n + terms) * 2 <= mask + 1) {
-		/* no claim can grow the table (nearly always): claim inline */
-		struct dftab *d = &c->df;
+		/* no claim can grow the table (nearly always): claim inline, the
+		 * new terms counted in a local (stores through e could alias
+		 * c->df.n, c->slot and c->cnt, which would be stored and loaded
+		 * again for every term) */
+		const struct dftab *d = &c->df;
+		struct dfslot **slot = c->slot;
+		uint32_t *cnt = c->cnt;
+		size_t added = 0;
 		for (int k = 0; k < WF_NFIELDS; k++)
 			for (uint32_t i = 0; i < f->n[k]; i++) {
 				const uint64_t h = f->terms[k][i].h;
 				struct dfslot *e = df_find(d, h);
-				d->n += !e->n;
+				added += !e->n;
 				e->h = h;
-				c->slot[j] = e;
-				c->cnt[j++] = ++e->n;
+				slot[j] = e;
+				cnt[j++] = ++e->n;
 			}
+		c->df.n += added;
 	} else {
 		for (int k = 0; k < WF_NFIELDS; k++)
 			for (uint32_t i = 0; i < f->n[k]; i++) {
@@ -640,9 +647,11 @@ static int df_add(struct cluster *c, const struct wf_features *f)
 	 * its first count is then not the one its slot holds, and it must see
 	 * the second's too.  A table grown meanwhile moved the slots: then
 	 * all are looked up again (rare) */
-	bool again = c->df.mask != mask;
-	for (size_t x = 0; !again && x < j; x++)
-		again = c->cnt[x] != c->slot[x]->n;
+	uint32_t differ = c->df.mask != mask;
+	if (!differ)
+		for (size_t x = 0; x < j; x++)
+			differ |= c->cnt[x] ^ c->slot[x]->n; /* no branch per term */
+	const bool again = differ != 0;
 	j = 0;
 	for (int k = 0; again && k < WF_NFIELDS; k++)
 		for (uint32_t i = 0; i < f->n[k]; i++)

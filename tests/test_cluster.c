@@ -1,5 +1,6 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -728,4 +729,67 @@ ParameterizedTest(uint32_t *terms, cluster, stories_move_to_room_for_more_as_the
 	for (int i = 0; i < N + 2; i++)
 		cr_assert_eq(two[i], one[i], "item %d", i);
 	free(half);
+}
+
+/* A term of one hash in two fields (a hash collision) is counted twice in
+ * one article, and both fields weigh it by the count after the article:
+ * the first field's copy is looked up again.  One article, terms A and B
+ * in the title, A and C in the body, so df(A) = 2 and df(B) = 1: the
+ * title's centroid weighs A by ln((1 + prior) / 3), B by ln((1 + prior) /
+ * 2) (the same tf). */
+Test(cluster, a_term_in_two_fields_is_weighed_by_both_counts)
+{
+	static const struct wf_term title[] = {{0x100, 1}, {0x200, 1}};
+	static const struct wf_term body[] = {{0x100, 1}, {0x300, 1}};
+	struct wf_batch *b = wf_batch_new(2);
+	struct wf_article *a = wf_batch_add_line(b, 1, "{}", 2);
+	a->id = a->canonical = "x1";
+	a->lang = "en";
+	a->source = "test";
+	a->title = "Title";
+	a->body = "";
+	a->kind = WF_KIND_NEW;
+	a->feat.terms[WF_FIELD_TITLE] = title;
+	a->feat.n[WF_FIELD_TITLE] = 2;
+	a->feat.terms[WF_FIELD_BODY] = body;
+	a->feat.n[WF_FIELD_BODY] = 2;
+	cr_assert_eq(wf_cluster_stage.process(cst, b), WF_FLOW_OK);
+	wf_batch_free(b);
+	size_t len;
+	unsigned char *p = save_cluster(cst, &len);
+	struct wf_state_in in;
+	wf_state_in_init(&in, p, len);
+	(void)wf_state_get_i64(&in); /* the stream's time */
+	cr_assert_eq(wf_state_get_u64(&in), 1); /* documents */
+	(void)wf_state_get_u64(&in);            /* the next sequence number */
+	const uint64_t ndf = wf_state_get_u64(&in);
+	cr_assert_eq(ndf, 3);
+	for (uint64_t i = 0; i < ndf; i++) {
+		const uint64_t h = wf_state_get_u64(&in);
+		cr_assert_eq(wf_state_get_u64(&in), h == 0x100 ? 2u : 1u);
+	}
+	cr_assert_eq(wf_state_get_u64(&in), 1); /* stories */
+	(void)wf_state_get_u64(&in);            /* id */
+	(void)wf_state_get_u64(&in);            /* seq */
+	(void)wf_state_get_i64(&in);            /* last item */
+	free(wf_state_get_str(&in));            /* headline */
+	cr_assert_eq(wf_state_get_u32(&in), 1); /* items */
+	for (int k = 0; k < WF_NFIELDS; k++)
+		(void)wf_state_get_u32(&in); /* norms */
+	float w[WF_NFIELDS][2];
+	for (int k = 0; k < WF_NFIELDS; k++) {
+		const uint32_t n = wf_state_get_u32(&in);
+		cr_assert_eq(n, k == WF_FIELD_TITLE || k == WF_FIELD_BODY ? 2u : 0u);
+		for (uint32_t i = 0; i < n; i++) {
+			(void)wf_state_get_u64(&in);
+			const uint32_t u = wf_state_get_u32(&in);
+			memcpy(&w[k][i], &u, sizeof u);
+		}
+	}
+	cr_assert_eq(in.error, 0);
+	const double prior = cfg.cluster.prior_docs;
+	const double want = log((1 + prior) / 3) / log((1 + prior) / 2);
+	cr_assert_float_eq(w[WF_FIELD_TITLE][0] / w[WF_FIELD_TITLE][1], want, 1e-5);
+	cr_assert_float_eq(w[WF_FIELD_BODY][0] / w[WF_FIELD_BODY][1], want, 1e-5);
+	free(p);
 }
