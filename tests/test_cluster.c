@@ -338,6 +338,28 @@ static void *load_cluster(const unsigned char *p, size_t len)
 	return self;
 }
 
+/* Reads a saved section's header: the stream's time, the documents seen
+ * (to *docs) and the next story's sequence number. Returns the number of
+ * df counts that follow. */
+static uint64_t read_head(struct wf_state_in *in, uint64_t *docs)
+{
+	(void)wf_state_get_i64(in);
+	*docs = wf_state_get_u64(in);
+	(void)wf_state_get_u64(in);
+	return wf_state_get_u64(in);
+}
+
+/* The stage saved, and *in at its df counts (their number to *ndf): the
+ * saved bytes, to free. */
+static unsigned char *saved_at_df(struct wf_state_in *in, uint64_t *docs, uint64_t *ndf)
+{
+	size_t len;
+	unsigned char *p = save_cluster(cst, &len);
+	wf_state_in_init(in, p, len);
+	*ndf = read_head(in, docs);
+	return p;
+}
+
 /* The document frequencies, as saved: each article's terms counted once
  * (the table grows from 16 slots while the first articles are counted, so
  * counts taken across a growth are covered too). */
@@ -349,14 +371,10 @@ Test(cluster, each_term_of_an_article_is_counted_once)
 		for (int k = 0; k < WF_NFIELDS; k++)
 			terms += b->items[i].feat.n[k];
 	wf_batch_free(b);
-	size_t len;
-	unsigned char *p = save_cluster(cst, &len);
 	struct wf_state_in in;
-	wf_state_in_init(&in, p, len);
-	(void)wf_state_get_i64(&in); /* the stream's time */
-	cr_assert_eq(wf_state_get_u64(&in), COUNT(interleaved)); /* documents */
-	(void)wf_state_get_u64(&in); /* the next story's sequence number */
-	const uint64_t ndf = wf_state_get_u64(&in);
+	uint64_t docs, ndf;
+	unsigned char *p = saved_at_df(&in, &docs, &ndf);
+	cr_assert_eq(docs, COUNT(interleaved));
 	cr_assert_gt(ndf, 64, "enough terms to grow the table a few times");
 	uint64_t sum = 0;
 	for (uint64_t i = 0; i < ndf; i++) {
@@ -496,38 +514,51 @@ ParameterizedTest(uint32_t *len, cluster, evictions_from_full_lists_survive_a_sa
 	free(half);
 }
 
+/* Reads a saved section up to its stories: the header and the df counts.
+ * Returns the number of stories that follow. */
+static uint64_t skip_to_stories(struct wf_state_in *in)
+{
+	uint64_t docs;
+	const uint64_t ndf = read_head(in, &docs);
+	for (uint64_t i = 0; i < 2 * ndf; i++)
+		(void)wf_state_get_u64(in);
+	return wf_state_get_u64(in);
+}
+
+/* Reads one saved story: its id and items to *id and *items. */
+static void read_story(struct wf_state_in *in, uint64_t *id, uint32_t *items)
+{
+	*id = wf_state_get_u64(in);
+	(void)wf_state_get_u64(in); /* seq */
+	(void)wf_state_get_i64(in); /* last item's time */
+	free(wf_state_get_str(in)); /* headline */
+	*items = wf_state_get_u32(in);
+	for (int k = 0; k < WF_NFIELDS; k++)
+		(void)wf_state_get_u32(in); /* norms */
+	for (int v = 0; v < 2; v++) /* centroid, headline vector */
+		for (int k = 0; k < WF_NFIELDS; k++) {
+			const uint32_t n = wf_state_get_u32(in);
+			for (uint32_t t = 0; t < n && !in->error; t++) {
+				(void)wf_state_get_u64(in);
+				(void)wf_state_get_u32(in);
+			}
+		}
+	const uint32_t nix = wf_state_get_u32(in);
+	for (uint32_t t = 0; t < nix && !in->error; t++)
+		(void)wf_state_get_u64(in);
+}
+
 /* The open stories' posting lists, from a saved section: the longest one's
  * length and its stories' ids (at most 64) to *ids. */
 static uint32_t longest_list(const unsigned char *p, size_t len, uint64_t *ids)
 {
 	struct wf_state_in in;
 	wf_state_in_init(&in, p, len);
-	(void)wf_state_get_i64(&in);
-	(void)wf_state_get_u64(&in);
-	(void)wf_state_get_u64(&in);
-	const uint64_t ndf = wf_state_get_u64(&in);
-	for (uint64_t i = 0; i < 2 * ndf; i++)
-		(void)wf_state_get_u64(&in);
-	const uint64_t nstories = wf_state_get_u64(&in);
+	const uint64_t nstories = skip_to_stories(&in);
 	for (uint64_t i = 0; i < nstories && !in.error; i++) {
-		(void)wf_state_get_u64(&in); /* id */
-		(void)wf_state_get_u64(&in); /* seq */
-		(void)wf_state_get_i64(&in); /* last item's time */
-		free(wf_state_get_str(&in)); /* headline */
-		(void)wf_state_get_u32(&in); /* items */
-		for (int k = 0; k < WF_NFIELDS; k++)
-			(void)wf_state_get_u32(&in); /* norms */
-		for (int v = 0; v < 2; v++) /* centroid, headline vector */
-			for (int k = 0; k < WF_NFIELDS; k++) {
-				const uint32_t n = wf_state_get_u32(&in);
-				for (uint32_t t = 0; t < n && !in.error; t++) {
-					(void)wf_state_get_u64(&in);
-					(void)wf_state_get_u32(&in);
-				}
-			}
-		const uint32_t nix = wf_state_get_u32(&in);
-		for (uint32_t t = 0; t < nix && !in.error; t++)
-			(void)wf_state_get_u64(&in);
+		uint64_t id;
+		uint32_t items;
+		read_story(&in, &id, &items);
 	}
 	const uint64_t nlists = wf_state_get_u64(&in);
 	uint32_t most = 0;
@@ -598,34 +629,10 @@ static uint64_t saved_stories(uint64_t *ids, uint32_t *items, uint64_t max)
 	unsigned char *p = save_cluster(cst, &len);
 	struct wf_state_in in;
 	wf_state_in_init(&in, p, len);
-	(void)wf_state_get_i64(&in);
-	(void)wf_state_get_u64(&in);
-	(void)wf_state_get_u64(&in);
-	const uint64_t ndf = wf_state_get_u64(&in);
-	for (uint64_t i = 0; i < 2 * ndf; i++)
-		(void)wf_state_get_u64(&in);
-	const uint64_t n = wf_state_get_u64(&in);
+	const uint64_t n = skip_to_stories(&in);
 	cr_assert_leq(n, max);
-	for (uint64_t i = 0; i < n && !in.error; i++) {
-		ids[i] = wf_state_get_u64(&in);
-		(void)wf_state_get_u64(&in); /* seq */
-		(void)wf_state_get_i64(&in); /* last item's time */
-		free(wf_state_get_str(&in)); /* headline */
-		items[i] = wf_state_get_u32(&in);
-		for (int k = 0; k < WF_NFIELDS; k++)
-			(void)wf_state_get_u32(&in); /* norms */
-		for (int v = 0; v < 2; v++) /* centroid, headline vector */
-			for (int k = 0; k < WF_NFIELDS; k++) {
-				const uint32_t nt = wf_state_get_u32(&in);
-				for (uint32_t t = 0; t < nt && !in.error; t++) {
-					(void)wf_state_get_u64(&in);
-					(void)wf_state_get_u32(&in);
-				}
-			}
-		const uint32_t nix = wf_state_get_u32(&in);
-		for (uint32_t t = 0; t < nix && !in.error; t++)
-			(void)wf_state_get_u64(&in);
-	}
+	for (uint64_t i = 0; i < n && !in.error; i++)
+		read_story(&in, &ids[i], &items[i]);
 	cr_assert_eq(in.error, 0);
 	free(p);
 	return n;
@@ -755,14 +762,10 @@ Test(cluster, a_term_in_two_fields_is_weighed_by_both_counts)
 	a->feat.n[WF_FIELD_BODY] = 2;
 	cr_assert_eq(wf_cluster_stage.process(cst, b), WF_FLOW_OK);
 	wf_batch_free(b);
-	size_t len;
-	unsigned char *p = save_cluster(cst, &len);
 	struct wf_state_in in;
-	wf_state_in_init(&in, p, len);
-	(void)wf_state_get_i64(&in); /* the stream's time */
-	cr_assert_eq(wf_state_get_u64(&in), 1); /* documents */
-	(void)wf_state_get_u64(&in);            /* the next sequence number */
-	const uint64_t ndf = wf_state_get_u64(&in);
+	uint64_t docs, ndf;
+	unsigned char *p = saved_at_df(&in, &docs, &ndf);
+	cr_assert_eq(docs, 1);
 	cr_assert_eq(ndf, 3);
 	for (uint64_t i = 0; i < ndf; i++) {
 		const uint64_t h = wf_state_get_u64(&in);

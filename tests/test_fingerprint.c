@@ -186,6 +186,22 @@ Test(fingerprint, number_words_are_figures)
 	}
 }
 
+/* One article with this title and body in a new batch, normalized and
+ * put through the stage (made from cfg): the batch, to free. */
+static struct wf_batch *through_stage(void **stage, const char *title, const char *body)
+{
+	cr_assert_eq(wf_fingerprint_stage.init(stage, &cfg), 0);
+	struct wf_batch *b = wf_batch_new(4);
+	struct wf_article *a = wf_batch_add_line(b, 1, "{}", 2);
+	a->id = "a";
+	a->source = a->lang = "";
+	a->title = title;
+	a->body = body;
+	cr_assert_eq(wf_normalize_article(&b->arena, a), 0);
+	cr_assert_eq(wf_fingerprint_stage.process(*stage, b), WF_FLOW_OK);
+	return b;
+}
+
 /* The stage files each article's band keys as dedup would make them from
  * the signatures: a band's rows hashed in order from a seed of its own,
  * the signature's bands then the lede's, tuned by wf_lsh_params for the
@@ -195,16 +211,11 @@ Test(fingerprint, the_stage_makes_the_band_keys_of_the_signatures)
 	wf_config_defaults(&cfg);
 	cfg.dedup.lede_threshold = 0.4; /* other bands than the defaults' */
 	void *stage;
-	cr_assert_eq(wf_fingerprint_stage.init(&stage, &cfg), 0);
-	struct wf_batch *b = wf_batch_new(4);
-	struct wf_article *a = wf_batch_add_line(b, 1, "{}", 2);
-	a->id = "k";
-	a->source = a->lang = "";
-	a->title = "Dock strike halts Rotterdam";
-	a->body = "Dock workers in Rotterdam began a 48-hour strike on Monday over pay, halting "
-	          "container traffic at Europe's largest port, the FNV union said.";
-	cr_assert_eq(wf_normalize_article(&b->arena, a), 0);
-	cr_assert_eq(wf_fingerprint_stage.process(stage, b), WF_FLOW_OK);
+	struct wf_batch *b = through_stage(
+		&stage, "Dock strike halts Rotterdam",
+		"Dock workers in Rotterdam began a 48-hour strike on Monday over pay, halting "
+		"container traffic at Europe's largest port, the FNV union said.");
+	struct wf_article *a = &b->items[0];
 
 	const double w = cfg.dedup.lsh_weight_fp;
 	unsigned bands, rows, lede_bands, lede_rows;
@@ -235,15 +246,9 @@ Test(fingerprint, the_stage_finds_number_words_for_its_seed)
 	wf_config_defaults(&cfg);
 	cfg.fp.seed ^= 0x5eed;
 	void *stage;
-	cr_assert_eq(wf_fingerprint_stage.init(&stage, &cfg), 0);
-	struct wf_batch *b = wf_batch_new(4);
-	struct wf_article *a = wf_batch_add_line(b, 1, "{}", 2);
-	a->id = "n";
-	a->source = a->lang = "";
-	a->title = "Sales";
-	a->body = "Sales rose nine pct and seventeen more in ninety days";
-	cr_assert_eq(wf_normalize_article(&b->arena, a), 0);
-	cr_assert_eq(wf_fingerprint_stage.process(stage, b), WF_FLOW_OK);
+	struct wf_batch *b =
+		through_stage(&stage, "Sales", "Sales rose nine pct and seventeen more in ninety days");
+	struct wf_article *a = &b->items[0];
 	static const char *const want[] = {"9", "17", "90"};
 	cr_assert_eq(a->fp.n_numbers, 3);
 	for (size_t i = 0; i < 3; i++) {
