@@ -119,7 +119,8 @@ struct writer {
 	pthread_cond_t cv;  /* the queue or busy changed, or stop */
 	struct day **queue; /* FIFO of days to write */
 	size_t head, n, cap;
-	bool busy;          /* the thread holds a day */
+	bool busy;          /* the thread is writing a day */
+	bool holding;       /* ... and still reads it (renders its text) */
 	bool stop;
 	int error;          /* first failure, or 0 */
 	uint64_t cpu_ns;    /* spent writing, for --timings */
@@ -670,8 +671,9 @@ static void header_out(struct buf *b, const struct bundler *bu, const struct day
 /* The day's bundle, compressed, in r->z: *zlen bytes, valid until r
  * renders again.  Returns 0, WF_ENOMEM or WF_EZSTD.  Sorts the day's
  * stories and items (nothing else changes): any thread that owns d and r. */
-static int day_render(const struct bundler *bu, struct render *r, struct day *d,
-                      size_t *zlen_out)
+/* The day's bundle text into r->body; the only part of writing a day that
+ * reads it. */
+static int day_text(const struct bundler *bu, struct render *r, struct day *d)
 {
 	size_t items = 0, dups = 0;
 	for (size_t i = 0; i < d->n; i++) {
@@ -688,8 +690,13 @@ static int day_render(const struct bundler *bu, struct render *r, struct day *d,
 	header_out(body, bu, d, items, dups);
 	for (size_t i = 0; i < d->n; i++)
 		story_out(body, d->stories[i]);
-	if (body->oom)
-		return WF_ENOMEM;
+	return body->oom ? WF_ENOMEM : 0;
+}
+
+/* r->body compressed into r->z; its length to *zlen. */
+static int text_compress(const struct bundler *bu, struct render *r, size_t *zlen)
+{
+	struct buf *body = &r->body;
 	size_t bound = ZSTD_compressBound(body->len);
 	if (bound > r->zcap) {
 		char *z = realloc(r->z, bound);
@@ -701,34 +708,46 @@ static int day_render(const struct bundler *bu, struct render *r, struct day *d,
 	if (!r->cctx && !(r->cctx = ZSTD_createCCtx()))
 		return WF_ENOMEM;
 	/* the same frame as ZSTD_compress gives, without a context per day */
-	size_t zlen = ZSTD_compressCCtx(r->cctx, r->z, bound, body->p, body->len,
-	                                bu->cfg->zstd_level);
-	if (ZSTD_isError(zlen)) {
-		fprintf(stderr, "wirefold: cannot compress bundle: %s\n", ZSTD_getErrorName(zlen));
+	*zlen = ZSTD_compressCCtx(r->cctx, r->z, bound, body->p, body->len, bu->cfg->zstd_level);
+	if (ZSTD_isError(*zlen)) {
+		fprintf(stderr, "wirefold: cannot compress bundle: %s\n", ZSTD_getErrorName(*zlen));
 		return WF_EZSTD;
 	}
-	*zlen_out = zlen;
 	return 0;
 }
 
-static int day_write(struct bundler *bu, struct render *r, struct day *d)
+/* r->body compressed and written as day's bundle, atomically. */
+static int text_write(const struct bundler *bu, struct render *r, int32_t day)
 {
 	size_t zlen;
-	int rc = day_render(bu, r, d, &zlen);
-	if (rc == WF_ENOMEM)
-		fprintf(stderr, "wirefold: out of memory writing a bundle\n");
+	int rc = text_compress(bu, r, &zlen);
 	if (rc < 0)
 		return rc;
 	char name[64], err[512];
-	wf_day_format(d->day, name);
+	wf_day_format(day, name);
 	strcat(name, WF_BUNDLE_SUFFIX);
 	rc = wf_write_atomic(bu->cfg->out_dir, name, r->z, zlen, err, sizeof err);
-	if (rc < 0) {
+	if (rc < 0)
 		fprintf(stderr, "wirefold: %s\n", err);
-		return rc;
-	}
-	d->dirty = false;
-	return 0;
+	return rc;
+}
+
+static void say_oom(int rc)
+{
+	if (rc == WF_ENOMEM)
+		fprintf(stderr, "wirefold: out of memory writing a bundle\n");
+}
+
+/* Write d's bundle on this thread. */
+static int day_write(struct bundler *bu, struct render *r, struct day *d)
+{
+	int rc = day_text(bu, r, d);
+	if (rc == 0)
+		rc = text_write(bu, r, d->day);
+	say_oom(rc);
+	if (rc == 0)
+		d->dirty = false;
+	return rc;
 }
 
 /* ---- the writer thread -------------------------------------------------- */
@@ -747,22 +766,39 @@ static void *writer_main(void *arg)
 		struct day *d = w->queue[w->head];
 		w->head = (w->head + 1) % w->cap;
 		w->n--;
-		w->busy = true;
+		w->busy = w->holding = true;
 		pthread_mutex_unlock(&w->mu);
 		/* after a failure the days left are dropped: the run stops */
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
 		const bool skip = w->error != 0; /* only this thread sets it */
-		int rc = skip ? 0 : day_write(bu, &w->r, d);
+		const int32_t day = d->day;
+		int rc = skip ? 0 : day_text(bu, &w->r, d);
+		/* The day goes back to the loop thread, to be kept a while, as
+		 * soon as its text is out: a late article for it (day_back)
+		 * then waits for the rendering, not for zstd and the disk. A
+		 * failure to write it stops the run, so it is no longer dirty.
+		 * A day not given back is held until its file is there (or
+		 * the error is), for day_back to read it back from. */
+		bool back = false;
+		pthread_mutex_lock(&w->mu);
+		if (!skip && rc == 0 && GROW(w->done, w->capdone, w->ndone + 1) == 0) {
+			d->dirty = false;
+			w->done[w->ndone++] = d;
+			back = true;
+			w->holding = false;
+			pthread_cond_broadcast(&w->cv);
+		}
+		pthread_mutex_unlock(&w->mu);
+		if (!skip && rc == 0)
+			rc = text_write(bu, &w->r, day);
+		if (!back)
+			day_free(d);
+		say_oom(rc);
 		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
 		pthread_mutex_lock(&w->mu);
-		/* written days go back to the loop thread to be kept a while */
-		if (skip || rc < 0 || GROW(w->done, w->capdone, w->ndone + 1) < 0)
-			day_free(d);
-		else
-			w->done[w->ndone++] = d;
 		w->cpu_ns += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
-		w->busy = false;
+		w->busy = w->holding = false;
 		if (rc < 0 && !w->error)
 			w->error = rc;
 		if (!skip && rc == 0)
@@ -799,6 +835,22 @@ static int writer_drain(struct bundler *bu)
 	struct writer *w = &bu->w;
 	pthread_mutex_lock(&w->mu);
 	while (w->n || w->busy)
+		pthread_cond_wait(&w->cv, &w->mu);
+	int rc = w->error;
+	pthread_mutex_unlock(&w->mu);
+	return rc;
+}
+
+/* Wait until the writer has given back every day handed over (it gives a
+ * day back once its text is rendered, before zstd and the disk). Returns 0
+ * or the writer's first error.  Without the thread: 0. */
+static int writer_release(struct bundler *bu)
+{
+	if (!bu->threaded)
+		return 0;
+	struct writer *w = &bu->w;
+	pthread_mutex_lock(&w->mu);
+	while (w->n || w->holding)
 		pthread_cond_wait(&w->cv, &w->mu);
 	int rc = w->error;
 	pthread_mutex_unlock(&w->mu);
@@ -943,8 +995,8 @@ static struct day *day_back(struct bundler *bu, int32_t day)
 	collect_written(bu);
 	struct day *d = take_kept(bu, day);
 	if (!d && bu->threaded) {
-		/* on its way to the disk, or already there */
-		if (writer_drain(bu) < 0)
+		/* with the writer, or already on the disk */
+		if (writer_release(bu) < 0)
 			return NULL;
 		collect_written(bu);
 		d = take_kept(bu, day);
@@ -1300,7 +1352,9 @@ static int bundle_save(void *self, struct wf_state_out *out)
 	for (size_t i = 0; i < bu->ndays && !out->error; i++) {
 		struct day *d = bu->days[i];
 		size_t zlen;
-		int rc = day_render(bu, &bu->r, d, &zlen);
+		int rc = day_text(bu, &bu->r, d);
+		if (rc == 0)
+			rc = text_compress(bu, &bu->r, &zlen);
 		if (rc < 0)
 			return rc;
 		wf_state_put_u32(out, (uint32_t)d->day);

@@ -65,6 +65,14 @@ static int keep(void *ctx, const char *line, size_t len)
 	return 0;
 }
 
+static int count_line(void *ctx, const char *line, size_t len)
+{
+	(void)line;
+	(void)len;
+	++*(size_t *)ctx;
+	return 0;
+}
+
 static void read_day(const char *day, struct seen *s)
 {
 	char path[128], err[256];
@@ -126,7 +134,8 @@ Test(bundle, every_article_lands_in_its_day, .init = setup, .fini = teardown)
 }
 
 /* With a writer thread a closed day is handed over, not yet written; a
- * late article for it waits for the file and reads it back all the same. */
+ * late article for it waits until the writer has rendered it and gives it
+ * back (or, once dropped, reads the file back), the same bundle either way. */
 /* @then  hours after day 1's start of the article that closes it: past
  *        twice the lateness (6 h) after its end, day 1 is read back from
  *        its bundle; before, it is taken back from memory — the same
@@ -192,6 +201,53 @@ Test(bundle, a_late_article_waits_for_the_writer_thread, .init = setup, .fini = 
 	setup();
 	cfg.threads = 2;
 	late_article_rewrites_its_day(31);
+}
+
+/* A day the writer gives back before zstd and the disk are done with it:
+ * the late articles go into it while its first bundle is still being
+ * compressed (thousands of items, so that takes a while), and the rewrite,
+ * queued after, is the file that stays. */
+Test(bundle, a_day_given_back_early_is_rewritten_after_its_first_write, .init = setup,
+     .fini = teardown)
+{
+	cfg.threads = 2;
+	void *st;
+	cr_assert_eq(wf_bundle_stage.init(&st, &cfg), 0);
+	enum { N = 3000 };
+	static char ids[N][16], titles[N][32], body[4096];
+	for (size_t i = 0; i + 1 < sizeof body; i++)
+		body[i] = (char)('a' + (i * 7919 % 26)) ^ (char)(i % 64 == 63 ? 'a' ^ ' ' : 0);
+	for (int round = 0; round < 3; round++) {
+		struct wf_batch *b = wf_batch_new(N + 2);
+		for (int i = 0; i < N; i++) {
+			snprintf(ids[i], sizeof ids[i], "r%d-%d", round, i);
+			snprintf(titles[i], sizeof titles[i], "Story %d of round %d", i, round);
+			add(b, ids[i], H(24 * round + 1) + i * 1000, "Reuters", titles[i], WF_KIND_NEW, NULL);
+			b->items[b->n - 1].body = body;
+		}
+		/* the next day's first article closes this one; then a late one */
+		add(b, "next", H(24 * round + 31), "AP", "Next", WF_KIND_NEW, NULL);
+		cr_assert_eq(wf_bundle_stage.process(st, b), WF_FLOW_OK);
+		wf_batch_free(b);
+		b = wf_batch_new(2);
+		char late[16];
+		snprintf(late, sizeof late, "late%d", round);
+		add(b, late, H(24 * round + 23), "AP", "Late one", WF_KIND_NEW, NULL);
+		cr_assert_eq(wf_bundle_stage.process(st, b), WF_FLOW_OK);
+		wf_batch_free(b);
+	}
+	cr_assert_eq(wf_bundle_stage.flush(st), WF_FLOW_OK);
+	wf_bundle_stage.free(st);
+	static const char *const days[] = {"2023-11-15", "2023-11-16", "2023-11-17"};
+	for (int round = 0; round < 3; round++) {
+		char path[128], err[256];
+		snprintf(path, sizeof path, "%s/%s.stories.jsonl.zst", dir, days[round]);
+		size_t lines = 0;
+		cr_assert_eq(wf_bundle_lines(path, count_line, &lines, err, sizeof err), 0, "%s", err);
+		/* the header, the N stories, the late one (and "next" of the day
+		 * before, from the second day on) */
+		cr_assert_eq(lines, 1 + N + 1 + (round > 0), "%s: %zu lines", days[round], lines);
+	}
 }
 
 Test(bundle, cat_refuses_a_file_that_is_not_a_bundle, .init = setup, .fini = teardown)
