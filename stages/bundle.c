@@ -995,11 +995,15 @@ static struct day *day_back(struct bundler *bu, int32_t day)
 	collect_written(bu);
 	struct day *d = take_kept(bu, day);
 	if (!d && bu->threaded) {
-		/* with the writer, or already on the disk */
+		/* with the writer: it gives the day back once rendered */
 		if (writer_release(bu) < 0)
 			return NULL;
 		collect_written(bu);
 		d = take_kept(bu, day);
+		/* given back and dropped already, its file may still be on
+		 * its way to the disk: wait for it before reading it back */
+		if (!d && writer_drain(bu) < 0)
+			return NULL;
 	}
 	return d ? d : day_load(bu, day);
 }
