@@ -826,35 +826,26 @@ static int writer_push(struct writer *w, struct day *d)
 	return 0;
 }
 
-/* Wait until every day handed over is written.  Returns 0 or the writer's
- * first error.  Without the thread: 0. */
-static int writer_drain(struct bundler *bu)
+/* Wait until every day handed over is written (written) or at least given
+ * back — the writer gives a day back once its text is rendered, before zstd
+ * and the disk.  Returns 0 or the writer's first error.  Without the
+ * thread: 0. */
+static int writer_wait(struct bundler *bu, bool written)
 {
 	if (!bu->threaded)
 		return 0;
 	struct writer *w = &bu->w;
 	pthread_mutex_lock(&w->mu);
-	while (w->n || w->busy)
+	while (w->n || (written ? w->busy : w->holding))
 		pthread_cond_wait(&w->cv, &w->mu);
 	int rc = w->error;
 	pthread_mutex_unlock(&w->mu);
 	return rc;
 }
 
-/* Wait until the writer has given back every day handed over (it gives a
- * day back once its text is rendered, before zstd and the disk). Returns 0
- * or the writer's first error.  Without the thread: 0. */
-static int writer_release(struct bundler *bu)
+static int writer_drain(struct bundler *bu)
 {
-	if (!bu->threaded)
-		return 0;
-	struct writer *w = &bu->w;
-	pthread_mutex_lock(&w->mu);
-	while (w->n || w->holding)
-		pthread_cond_wait(&w->cv, &w->mu);
-	int rc = w->error;
-	pthread_mutex_unlock(&w->mu);
-	return rc;
+	return writer_wait(bu, true);
 }
 
 /* What the writer shares with the loop thread (its error, the counts) is
@@ -996,7 +987,7 @@ static struct day *day_back(struct bundler *bu, int32_t day)
 	struct day *d = take_kept(bu, day);
 	if (!d && bu->threaded) {
 		/* with the writer: it gives the day back once rendered */
-		if (writer_release(bu) < 0)
+		if (writer_wait(bu, false) < 0)
 			return NULL;
 		collect_written(bu);
 		d = take_kept(bu, day);
