@@ -180,16 +180,17 @@ static uint64_t id_key(const char *id)
 }
 
 /* A copy of s in the day's memory; NULL for NULL or when out of memory. */
-static char *day_strdup(struct day *d, const char *s)
-{
-	return s ? wf_arena_strndup(&d->mem, s, strlen(s)) : NULL;
-}
-
-/* day_strdup, and the copy's length in *n (0 for NULL). */
+/* A copy of s in d's memory (NULL for NULL), its length in *n (0 for NULL). */
 static char *day_strdup_len(struct day *d, const char *s, size_t *n)
 {
 	*n = s ? strlen(s) : 0;
 	return s ? wf_arena_strndup(&d->mem, s, *n) : NULL;
+}
+
+static char *day_strdup(struct day *d, const char *s)
+{
+	size_t n;
+	return day_strdup_len(d, s, &n);
 }
 
 static void story_free(struct story *s)
@@ -668,11 +669,10 @@ static void header_out(struct buf *b, const struct bundler *bu, const struct day
 	B_LIT(b, "}}\n");
 }
 
-/* The day's bundle, compressed, in r->z: *zlen bytes, valid until r
- * renders again.  Returns 0, WF_ENOMEM or WF_EZSTD.  Sorts the day's
- * stories and items (nothing else changes): any thread that owns d and r. */
-/* The day's bundle text into r->body; the only part of writing a day that
- * reads it. */
+/* The day's bundle text into r->body, valid until r renders again; the
+ * only part of writing a day that reads it.  Returns 0 or WF_ENOMEM.  Sorts
+ * the day's stories and items (nothing else changes): any thread that owns
+ * d and r. */
 static int day_text(const struct bundler *bu, struct render *r, struct day *d)
 {
 	size_t items = 0, dups = 0;
@@ -693,7 +693,8 @@ static int day_text(const struct bundler *bu, struct render *r, struct day *d)
 	return body->oom ? WF_ENOMEM : 0;
 }
 
-/* r->body compressed into r->z; its length to *zlen. */
+/* r->body compressed into r->z; its length to *zlen.  Returns 0, WF_ENOMEM
+ * or WF_EZSTD. */
 static int text_compress(const struct bundler *bu, struct render *r, size_t *zlen)
 {
 	struct buf *body = &r->body;
