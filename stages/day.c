@@ -103,25 +103,19 @@ int wf_tz_set(const char *name)
 	return 0;
 }
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
 int32_t wf_day_of(int64_t ms)
 {
-	const int64_t s = floor_div(ms, 1000);
+	const int64_t s = wf_floor_div(ms, 1000);
 	int64_t day;
 	struct tm tm;
 	time_t t = (time_t)s;
 	if (zone_fixed)
-		day = floor_div(s + zone_offset_s, 86400);
+		day = wf_floor_div(s + zone_offset_s, 86400);
 	else if (localtime_r(&t, &tm))
 		day = wf_days_from_civil((int64_t)tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
 		                         (unsigned)tm.tm_mday);
 	else
-		day = floor_div(s, 86400); /* beyond struct tm's years */
+		day = wf_floor_div(s, 86400); /* beyond struct tm's years */
 	/* A feed's times are years 0000-9999 in UTC; a zone can put the first
 	 * or last hours in year -1 or 10000, which have no YYYY file name of
 	 * their own (they would share 0000-01-01's and overwrite it). */

@@ -74,12 +74,6 @@ static int64_t days_from_civil(int y, int m, int d)
 	       DAYS_0000_TO_1970;
 }
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
 /* [-]digits[.digits] as epoch seconds or milliseconds (see the header). */
 static const char *parse_epoch(const char *s, size_t len, int64_t *ms_out)
 {
@@ -278,12 +272,6 @@ int wf_time_from_epoch(double v, int64_t *ms_out)
  * count written.  v >= 0. */
 static int put_digits(char *out, int64_t v, int width)
 {
-	static const int64_t fits[5] = {0, 0, 100, 1000, 10000};
-	if (width >= 2 && width <= 4 && v < fits[width]) { /* a feed's times, all fields */
-		for (int i = width - 1; i >= 0; i--, v /= 10)
-			out[i] = (char)('0' + v % 10);
-		return width;
-	}
 	char tmp[24];
 	int n = 0;
 	do {
@@ -308,7 +296,7 @@ int wf_time_format(int64_t ms, char out[WF_TIME_FORMAT_MAX])
 		frac += 1000;
 		secs--;
 	}
-	int64_t days = floor_div(secs, 86400);
+	int64_t days = wf_floor_div(secs, 86400);
 	int sod = (int)(secs - days * 86400);
 	int64_t y;
 	unsigned m, d;

@@ -27,6 +27,14 @@ void wf_day_format(int32_t day, char out[11]);
 /* wf_days_from_civil: days since 1970-01-01 of a proleptic Gregorian date. */
 int32_t wf_days_from_civil(int64_t y, unsigned m, unsigned d);
 
+/* wf_floor_div: a / b rounded towards minus infinity (b != 0), as day
+ * and second counts before 1970 need. */
+static inline int64_t wf_floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
 /* wf_civil_from_days: the proleptic Gregorian date of a day count from
  * 1970-01-01 (any |z| < 2^47). */
 void wf_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
