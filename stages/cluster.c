@@ -103,7 +103,7 @@ struct story {
 	char *headline;            /* title of the most central item */
 	uint32_t items;            /* distinct items (not duplicates) */
 	uint8_t cls;               /* enum sclass: its object's size */
-	bool hv_owed;              /* hv is still to be cut from c (set_hv),
+	bool hv_owed;              /* hv is still to be cut from c (cut_hv),
 	                            * which is then its first item's vector */
 	struct vec hv;             /* the headline item's vector */
 	/* last, as the index terms follow: an eviction from a posting list
@@ -1167,11 +1167,6 @@ static void cut_hv(struct cluster *c, struct vec *hv, const struct vec *v)
 	}
 }
 
-static void set_hv(struct cluster *c, struct story *s, const struct vec *v)
-{
-	cut_hv(c, &s->hv, v);
-}
-
 /* Add the article's vector to the centroid, keeping the top terms. */
 static void add_to_centroid(struct cluster *c, struct story *s, const struct vec *v)
 {
@@ -1236,7 +1231,7 @@ static int open_story(struct cluster *c, struct wf_article *a)
 	if (owed)
 		s->hv_owed = true;
 	else
-		set_hv(c, s, &c->av);
+		cut_hv(c, &s->hv, &c->av);
 	if (wf_map_put(&c->stories, s->id, s) < 0)
 		goto err_free_story;
 	lru_append(c, s);
@@ -1303,7 +1298,7 @@ static struct story *settle_hv(struct cluster *c, struct story *s)
 		assert(s->items == 1);
 		if (s->cls == STORY_SMALL && !(s = story_grow(c, s)))
 			return NULL;
-		set_hv(c, s, &s->c);
+		cut_hv(c, &s->hv, &s->c);
 		s->hv_owed = false;
 	}
 	return s;
@@ -1326,7 +1321,7 @@ static int join_story(struct cluster *c, struct story *s, struct wf_article *a)
 			return WF_ENOMEM;
 		free(s->headline);
 		s->headline = h;
-		set_hv(c, s, &c->av);
+		cut_hv(c, &s->hv, &c->av);
 	}
 	a->story = s->id;
 	return 0;
